@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the test tiers need when it is missing: Debian packages (first apt-get update),
+# then NuGet restore. Safe to run again: it installs only what is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tiers start or drive: PostgreSQL (store tests), wrk (benchmarks).
+packages=(postgresql wrk)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "test-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+dotnet restore WeCompany.slnx --nologo -v quiet

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test tier. Each tier is one test project; see ARCHITECTURE.md for what each proves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+make --no-print-directory web
+dotnet build WeCompany.slnx -c Release --nologo -v quiet --no-restore
+
+status=0
+for project in tests/*/*.Tests.csproj; do
+  echo "== $(basename "$project" .csproj)"
+  dotnet test "$project" -c Release --no-build --nologo \
+    --logger "console;verbosity=normal" --blame-hang-timeout 5m || status=1
+done
+exit $status

@@ -1,0 +1,3 @@
+using WeCompany.Cli;
+
+return await CliProgram.RunAsync(args, Console.Out, Console.Error);

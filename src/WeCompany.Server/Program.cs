@@ -1,0 +1,3 @@
+using WeCompany.Server.Hosting;
+
+return await ServerProgram.RunAsync(args);
