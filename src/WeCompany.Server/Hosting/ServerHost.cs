@@ -1,19 +1,165 @@
+using System.IO.Compression;
+using Dapper;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.ResponseCompression;
+using Microsoft.Extensions.Options;
+using WeCompany.Protocol;
+using WeCompany.Server.Accounts;
+using WeCompany.Server.Diagnostics;
+using WeCompany.Server.Http;
+using WeCompany.Server.Storage;
+
 namespace WeCompany.Server.Hosting;
 
 /// <summary>The composition root: configuration, services, middleware and endpoints of one server process.</summary>
 public static class ServerHost
 {
-    public static WebApplication Build(IReadOnlyDictionary<string, string?> overrides, string? configFile)
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> overrides, string? configFile, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Configuration.AddEnvironmentVariables("WECOMPANY_");
         if (configFile is not null)
         {
             builder.Configuration.AddJsonFile(configFile, optional: false, reloadOnChange: false);
         }
         builder.Configuration.AddInMemoryCollection(overrides);
+        configure?.Invoke(builder);
+        AddServices(builder);
+
         var app = builder.Build();
-        app.MapGet("/healthz", () => "ok");
+        UsePipeline(app);
         return app;
+    }
+
+    public static void AddServices(WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+        services.AddOptions<StorageOptions>().BindConfiguration("Storage").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindConfiguration("Auth").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<HttpOptions>().BindConfiguration("Http").ValidateDataAnnotations().ValidateOnStart();
+        var http = builder.Configuration.GetSection("Http").Get<HttpOptions>() ?? new HttpOptions();
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = http.MaxBodyBytes;
+            kestrel.AddServerHeader = false;
+            if (System.Net.IPAddress.TryParse(http.Address, out var address))
+            {
+                kestrel.Listen(address, http.Port);
+            }
+            else
+            {
+                kestrel.ListenAnyIP(http.Port);
+            }
+        });
+        builder.WebHost.UseKestrelHttpsConfiguration();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => Database.FromOptions(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<StorageStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<StorageStartup>());
+        // Authentication pulls in data protection; keep its keys with ours instead of the user's home folder.
+        var dataDir = builder.Configuration["Storage:DataDir"] ?? new StorageOptions().DataDir;
+        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(dataDir), "keys")));
+        services.AddSingleton<MetricsRegistry>();
+
+        services.ConfigureHttpJsonOptions(o => WireJson.Configure(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddResponseCompression(o =>
+        {
+            o.EnableForHttps = true;
+            o.Providers.Add<BrotliCompressionProvider>();
+            o.Providers.Add<GzipCompressionProvider>();
+            o.MimeTypes = ResponseCompressionDefaults.MimeTypes.Concat(["application/json", "image/svg+xml", "text/plain"]);
+        });
+        services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+        services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+        services.AddCors(o => o.AddDefaultPolicy(policy =>
+        {
+            policy.WithOrigins(http.AllowedOrigins).WithMethods("GET", "POST", "PUT", "DELETE").WithHeaders("Content-Type", "Authorization");
+        }));
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            // Only loopback proxies (nginx on the same host) are trusted by default.
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+        });
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "WeCompany API";
+            document.Info.Description = "REST API of the WeCompany meeting server. Every answer is the envelope {code, message, data, timestamp}; " +
+                "every error {code, message, error: {type, code, details}, timestamp}.";
+            return Task.CompletedTask;
+        }));
+
+        // Accounts.
+        services.AddSingleton<IPasswordHasher<UserRecord>>(sp => new PasswordHasher<UserRecord>(Options.Create(new PasswordHasherOptions
+        {
+            IterationCount = sp.GetRequiredService<IOptions<AuthOptions>>().Value.PasswordIterations,
+        })));
+        services.AddSingleton<JwtKeyProvider>();
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<UserStore>();
+        services.AddSingleton<RefreshTokenStore>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<AccountService>();
+        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+    }
+
+    public static void UsePipeline(WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.UseMiddleware<RequestMetricsMiddleware>();
+        app.UseErrorEnvelopes();
+        app.UseSecurityHeaders();
+        app.UseResponseCompression();
+        app.UseMiddleware<ETagMiddleware>();
+        app.UseCors();
+        WebClient.UseStaticClient(app);
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapGet("/healthz", () => Results.Text("ok\n")).ExcludeFromDescription();
+        app.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
+        app.MapGet("/metrics", (MetricsRegistry metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4")).ExcludeFromDescription();
+        app.MapGet("/api/v1/ping", () => Api.Ok(new { pong = true })).WithTags("Health").WithSummary("A trivial answer (the benchmarks' baseline)");
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseSwaggerUI(o =>
+        {
+            o.RoutePrefix = "docs";
+            o.SwaggerEndpoint("/openapi/v1.json", "WeCompany API v1");
+            o.DocumentTitle = "WeCompany API";
+        });
+
+        app.MapAccounts();
+        WebClient.MapFallback(app);
+    }
+
+    private static async Task<IResult> ReadyAsync(Database database, StorageStartup startup, CancellationToken ct)
+    {
+        if (!startup.Completed)
+        {
+            return Api.Error(ApiError.ForStatus(503));
+        }
+        try
+        {
+            await using var connection = await database.OpenAsync(ct);
+            await connection.ExecuteScalarAsync<int>("SELECT 1");
+            return Results.Text("ready\n");
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        {
+            return Api.Error(ApiError.ForStatus(503) with { Details = "The store is not reachable." });
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 namespace WeCompany.Server.Hosting;
 
 /// <summary>Entry point: parses the command line, then builds and runs the host.</summary>
@@ -18,8 +19,20 @@ public static class ServerProgram
             return 2;
         }
 
-        var app = ServerHost.Build(parsed.Settings, parsed.ConfigFile);
-        await app.RunAsync();
+        WebApplication app;
+        try
+        {
+            app = ServerHost.Build(parsed.Settings, parsed.ConfigFile);
+            await app.StartAsync();
+        }
+        catch (Exception e) when (e is InvalidOperationException or OptionsValidationException or IOException)
+        {
+            Console.Error.WriteLine("error: the server could not start: " + e.Message);
+            return 1;
+        }
+        var http = app.Services.GetRequiredService<IOptions<Http.HttpOptions>>().Value;
+        Console.Out.WriteLine($"WeCompany is running: open http://localhost:{http.Port}/ (API docs at /docs)");
+        await app.WaitForShutdownAsync();
         return 0;
     }
 }

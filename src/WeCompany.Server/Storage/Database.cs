@@ -1,0 +1,76 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace WeCompany.Server.Storage;
+
+/// <summary>The two SQL dialects we ship migrations for.</summary>
+public enum SqlDialect
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// Opens connections to the configured store. Stores write SQL that runs on both dialects (timestamps are
+/// Unix milliseconds in BIGINT columns, ids come back with RETURNING); where they differ they ask
+/// <see cref="Dialect"/>. Thread-safe: each call opens its own pooled connection.
+/// </summary>
+public sealed class Database
+{
+    private readonly string _connectionString;
+    private readonly NpgsqlDataSource? _postgres;
+
+    public Database(SqlDialect dialect, string connectionString)
+    {
+        Dialect = dialect;
+        _connectionString = connectionString;
+        if (dialect == SqlDialect.Postgres)
+        {
+            _postgres = NpgsqlDataSource.Create(connectionString);
+        }
+    }
+
+    public SqlDialect Dialect { get; }
+
+    public static Database FromOptions(StorageOptions options)
+    {
+        if (options.Provider == "postgres")
+        {
+            if (string.IsNullOrWhiteSpace(options.ConnectionString))
+            {
+                throw new InvalidOperationException("Storage:Provider is postgres but Storage:ConnectionString is empty.");
+            }
+            return new Database(SqlDialect.Postgres, options.ConnectionString);
+        }
+        Directory.CreateDirectory(Path.GetFullPath(options.DataDir));
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = options.SqlitePath,
+            ForeignKeys = true,
+            Pooling = true,
+            // Seconds a statement waits on a locked database before failing (SQLITE_BUSY retries).
+            DefaultTimeout = 30,
+        };
+        return new Database(SqlDialect.Sqlite, builder.ToString());
+    }
+
+    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (_postgres is not null)
+        {
+            return await _postgres.OpenConnectionAsync(cancellationToken);
+        }
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    /// <summary>True when the exception is a unique-constraint violation on either engine.</summary>
+    public static bool IsUniqueViolation(Exception exception) => exception switch
+    {
+        SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode is 2067 or 1555,
+        PostgresException postgres => postgres.SqlState == PostgresErrorCodes.UniqueViolation,
+        _ => false,
+    };
+}
