@@ -9,6 +9,8 @@ using WeCompany.Protocol;
 using WeCompany.Server.Accounts;
 using WeCompany.Server.Diagnostics;
 using WeCompany.Server.Http;
+using WeCompany.Server.Meetings;
+using WeCompany.Server.Presence;
 using WeCompany.Server.Storage;
 
 namespace WeCompany.Server.Hosting;
@@ -114,6 +116,9 @@ public static class ServerHost
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
+
+        services.AddSingleton<IMeetingEventBus, LocalMeetingEventBus>();
+        services.AddSingleton<PresenceRegistry>();
     }
 
     public static void UsePipeline(WebApplication app)
