@@ -130,7 +130,6 @@ public static class ServerHost
         app.UseErrorEnvelopes();
         app.UseSecurityHeaders();
         app.UseResponseCompression();
-        app.UseMiddleware<ETagMiddleware>();
         app.UseCors();
         WebClient.UseStaticClient(app);
         app.UseAuthentication();
