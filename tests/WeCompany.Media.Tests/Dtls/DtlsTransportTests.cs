@@ -111,6 +111,21 @@ public sealed class DtlsTransportTests : IClassFixture<DtlsTransportTests.Certif
     }
 
     [Fact]
+    public void ALostServerFinishedIsResentByTheConnectedServerWhenTheClientRetransmits()
+    {
+        using var link = new DtlsLink(_certificates.ClientContext, _certificates.ServerContext);
+        var serverFinishedFlights = 0;
+        // The server is connected once it sends ChangeCipherSpec + Finished; losing them leaves the client
+        // retransmitting its final flight, which the connected server must answer.
+        link.Drop = (fromClient, _, datagram) => !fromClient && ContainsRecordType(datagram, 20) && serverFinishedFlights++ == 0;
+
+        Assert.True(link.Handshake(Timeout), link.Client.FailureReason ?? link.Server.FailureReason);
+
+        Assert.True(serverFinishedFlights >= 2, "the server sent its final flight again");
+        AssertMediaFlowsBothWays(link);
+    }
+
+    [Fact]
     public void GarbageDatagramsNeitherCrashNorCompleteAndARealClientStillConnects()
     {
         using var link = new DtlsLink(_certificates.ClientContext, _certificates.ServerContext);
