@@ -36,6 +36,19 @@ public sealed class DtlsTransportTests : IClassFixture<DtlsTransportTests.Certif
     }
 
     [Fact]
+    public void TransportsOutliveTheContextTheyWereMadeFrom()
+    {
+        var clientContext = new DtlsContext(_certificates.Client);
+        var serverContext = new DtlsContext(_certificates.Server);
+        using var link = new DtlsLink(clientContext, serverContext);
+        clientContext.Dispose();
+        serverContext.Dispose();
+
+        Assert.True(link.Handshake(Timeout), link.Client.FailureReason ?? link.Server.FailureReason);
+        Assert.Throws<ObjectDisposedException>(() => new DtlsTransport(serverContext, DtlsRole.Server, _certificates.Client.Fingerprint, _ => { }));
+    }
+
+    [Fact]
     public void EveryDatagramFitsTheMtu()
     {
         using var link = new DtlsLink(_certificates.ClientContext, _certificates.ServerContext, options: new DtlsTransportOptions { Mtu = 300 });
