@@ -108,6 +108,73 @@ public sealed class SrtpTestVectorTests
         Assert.Equal(GcmRtcp, Convert.ToHexString(packet, 0, length));
     }
 
+    // libsrtp's GCM reference packets: master key and 12-byte master salt through the RFC 3711 KDF, the salt
+    // zero-padded to 14 bytes (RFC 7714 §11). This checks the GCM key derivation the RFC 7714 vectors skip.
+    private static readonly byte[] LibsrtpGcmMasterKey = Convert.FromHexString("000102030405060708090A0B0C0D0E0F");
+    private static readonly byte[] LibsrtpGcmMasterSalt = Convert.FromHexString("A0A1A2A3A4A5A6A7A8A9AAAB");
+    private const string LibsrtpGcmSrtp = "800F1234DECAFBADCAFEBABEC5002EDE04CFDD2EB91159E0880AA06ED2976826F796B201DF3131A127E8A392";
+    private const string LibsrtpGcmSrtcp = "81C8000BCAFEBABEC98B8B5DF0392A55852B6C21AC8E7025C52C6FBEA2B3B446EA31123BA88CE61E80000001";
+
+    [Fact]
+    public void GcmDerivesItsSessionKeysFromTheMasterKeyAsLibsrtpDoes()
+    {
+        using var session = new SrtpSession(SrtpProfile.AEAD_AES_128_GCM, LibsrtpGcmMasterKey, LibsrtpGcmMasterSalt);
+        var rtp = Convert.FromHexString("800F1234DECAFBADCAFEBABE" + string.Concat(Enumerable.Repeat("AB", 16)));
+        var rtpBuffer = new byte[rtp.Length + session.RtpOverhead];
+        rtp.CopyTo(rtpBuffer, 0);
+        var rtcp = Convert.FromHexString("81C8000BCAFEBABE" + string.Concat(Enumerable.Repeat("AB", 16)));
+        var rtcpBuffer = new byte[rtcp.Length + session.RtcpOverhead];
+
+        session.ProtectRtp(rtpBuffer, rtp.Length, out var rtpLength);
+        rtcp.CopyTo(rtcpBuffer, 0);
+        session.ProtectRtcp(rtcpBuffer, rtcp.Length, out _);
+        rtcp.CopyTo(rtcpBuffer, 0);
+        session.ProtectRtcp(rtcpBuffer, rtcp.Length, out var rtcpLength); // index 1, as in the reference
+
+        Assert.Equal(LibsrtpGcmSrtp, Convert.ToHexString(rtpBuffer, 0, rtpLength));
+        Assert.Equal(LibsrtpGcmSrtcp, Convert.ToHexString(rtcpBuffer, 0, rtcpLength));
+    }
+
+    [Theory]
+    [InlineData(SrtpProfile.AES_CM_128_HMAC_SHA1_80, "800F1234DECAFBADCAFEBABE4E55DC4CE79978D88CA4D215949D2402B78D6ACC99EA179B8DBB", "81C8000BCAFEBABE7128035BE487B9BDBEF89041F977A5A880000001993E08CD54D6C1230798")]
+    [InlineData(SrtpProfile.AEAD_AES_128_GCM, LibsrtpGcmSrtp, LibsrtpGcmSrtcp)]
+    public void EveryFlippedBitAndEveryTruncationIsRejected(SrtpProfile profile, string srtp, string srtcp)
+    {
+        var (key, salt) = profile == SrtpProfile.AEAD_AES_128_GCM ? (LibsrtpGcmMasterKey, LibsrtpGcmMasterSalt) : (CmMasterKey, CmMasterSalt);
+        var validRtp = Convert.FromHexString(srtp);
+        var validRtcp = Convert.FromHexString(srtcp);
+
+        for (var bit = 0; bit < validRtp.Length * 8; bit++)
+        {
+            using var session = new SrtpSession(profile, key, salt);
+            var packet = validRtp.ToArray();
+            packet[bit / 8] ^= (byte)(1 << (bit % 8));
+            Assert.NotEqual(SrtpResult.Ok, session.UnprotectRtp(packet, packet.Length, out _));
+        }
+
+        for (var bit = 0; bit < validRtcp.Length * 8; bit++)
+        {
+            using var session = new SrtpSession(profile, key, salt);
+            var packet = validRtcp.ToArray();
+            packet[bit / 8] ^= (byte)(1 << (bit % 8));
+            Assert.NotEqual(SrtpResult.Ok, session.UnprotectRtcp(packet, packet.Length, out _));
+        }
+
+        using var receiver = new SrtpSession(profile, key, salt);
+        for (var length = 0; length < validRtp.Length; length++)
+        {
+            Assert.NotEqual(SrtpResult.Ok, receiver.UnprotectRtp(validRtp.ToArray(), length, out _));
+        }
+
+        for (var length = 0; length < validRtcp.Length; length++)
+        {
+            Assert.NotEqual(SrtpResult.Ok, receiver.UnprotectRtcp(validRtcp.ToArray(), length, out _));
+        }
+
+        Assert.Equal(SrtpResult.Ok, receiver.UnprotectRtp(validRtp.ToArray(), validRtp.Length, out _));
+        Assert.Equal(SrtpResult.Ok, receiver.UnprotectRtcp(validRtcp.ToArray(), validRtcp.Length, out _));
+    }
+
     private static SrtpSession GcmSession() =>
         new(SrtpProfile.AEAD_AES_128_GCM, new AesGcmTransform(GcmKey, GcmSalt), new AesGcmTransform(GcmKey, GcmSalt));
 }
