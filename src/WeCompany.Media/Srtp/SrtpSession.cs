@@ -114,7 +114,8 @@ public sealed class SrtpSession : IDisposable
     /// <summary>
     /// Verifies the SRTP packet in packet[..length), checks replay, and decrypts it in place; the plain RTP
     /// packet is packet[..plainLength). On any status but <see cref="SrtpResult.Ok"/> the state is unchanged
-    /// and the packet must be dropped.
+    /// and the packet must be dropped (with GCM a failed packet's payload bytes are zeroed by .NET, and the
+    /// failure costs one caught AuthenticationTagMismatchException: .NET reports a bad tag no other way).
     /// </summary>
     public SrtpResult UnprotectRtp(Span<byte> packet, int length, out int plainLength)
     {
