@@ -19,7 +19,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
       element.dataset['testid'] = String(value);
     } else if (propertyAttributes.has(key)) {
       (element as unknown as Record<string, unknown>)[key] = value;
-      if (value === true) element.setAttribute(key, '');
+      // The attribute too, so that form.reset() returns to it.
+      if (value === true || key === 'value') element.setAttribute(key, value === true ? '' : String(value));
     } else {
       element.setAttribute(key, value === true ? '' : String(value));
     }

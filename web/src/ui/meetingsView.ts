@@ -79,7 +79,7 @@ function meetingList(context: AppContext): HTMLElement {
 
 function meetingTable(context: AppContext, meetings: MeetingSummary[]): HTMLTableElement {
   const rows = meetings.map((meeting) => {
-    const actions = h('td', { class: 'actions' });
+    const actions = h('div', { class: 'actions' });
     if (meeting.status !== 'ended') {
       const target = meeting.meeting_code !== undefined ? `/join/${meeting.meeting_code}` : `/meeting/${meeting.meeting_id}`;
       actions.append(h('a', { href: target, 'data-route': true, class: 'button', testid: 'meeting-join' }, 'Join'));
@@ -91,7 +91,7 @@ function meetingTable(context: AppContext, meetings: MeetingSummary[]): HTMLTabl
       h('td', {}, formatDateTime(meeting.start_time)),
       h('td', {}, meeting.meeting_code ?? ''),
       h('td', {}, String(meeting.participant_count)),
-      actions,
+      h('td', {}, actions),
     );
   });
   return h('table', { class: 'meetings' },

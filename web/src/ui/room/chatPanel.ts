@@ -75,7 +75,7 @@ export class ChatPanel {
 
   private append(userId: number, username: string, content: string, to: number | undefined, timestamp: string, pending: boolean): Line {
     const time = new Date(timestamp);
-    const status = h('span', { class: 'status' });
+    const status = h('span', { class: 'delivery' });
     const privateNote = to !== undefined && to !== 0
       ? h('span', { class: 'private' }, userId === this.selfUserId ? ` (private to ${this.nameOf(to) ?? `user ${to}`})` : ' (private)')
       : null;
