@@ -28,6 +28,16 @@ export interface AppContext {
   onLeave(cleanup: () => void): void;
 }
 
+/** Keeps ?media=mesh|sfu for this tab, since navigating to the room drops the query. */
+function rememberMediaMode(): void {
+  const asked = new URLSearchParams(location.search).get('media');
+  try {
+    if (asked === 'mesh' || asked === 'sfu') sessionStorage.setItem('wecompany.media', asked);
+  } catch {
+    // Storage refused (private mode): the room falls back to the default mode.
+  }
+}
+
 function storage(): StorageTokenStore | MemoryTokenStore {
   try {
     localStorage.setItem('wecompany.probe', '1');
@@ -39,6 +49,7 @@ function storage(): StorageTokenStore | MemoryTokenStore {
 }
 
 export function startApp(root: HTMLElement): void {
+  rememberMediaMode();
   const banner = document.getElementById('banner') as HTMLElement;
   const status = document.getElementById('status') as HTMLElement;
   const userName = document.getElementById('user-name') as HTMLElement;

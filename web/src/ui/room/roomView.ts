@@ -19,9 +19,19 @@ const endMessages: Record<Exclude<CloseReason, 'left'>, string> = {
   'gave-up': 'Lost the connection to the meeting. Check your network and join again.',
 };
 
-/** SFU unless the page was opened with ?media=mesh (peer-to-peer, for small rooms or tests). */
+/**
+ * SFU by default. Opening any page with ?media=mesh (or ?media=sfu) picks the mode for this tab: mesh is
+ * peer-to-peer, for small rooms and for testing without the server's SFU.
+ */
 function mediaMode(): MediaMode {
-  return new URLSearchParams(location.search).get('media') === 'mesh' ? 'mesh' : 'sfu';
+  const key = 'wecompany.media';
+  const asked = new URLSearchParams(location.search).get('media');
+  try {
+    if (asked === 'mesh' || asked === 'sfu') sessionStorage.setItem(key, asked);
+    return sessionStorage.getItem(key) === 'mesh' ? 'mesh' : 'sfu';
+  } catch {
+    return asked === 'mesh' ? 'mesh' : 'sfu';
+  }
 }
 
 /** The same peer id for this tab and meeting, so that a quick reload can resume the server session. */
