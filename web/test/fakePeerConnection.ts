@@ -111,8 +111,17 @@ export class FakePeerConnection {
     this.iceRestarts++;
   }
 
+  /** Receivers the test put there (remote tracks with their current audio level). */
+  receivers: RTCRtpReceiver[] = [];
+
   getReceivers(): RTCRtpReceiver[] {
-    return [];
+    return this.receivers;
+  }
+
+  /** Test side: a remote track arrived, with the audio level its synchronization source reports. */
+  deliverTrack(track: MediaStreamTrack, stream: MediaStream, audioLevel = 0): void {
+    this.receivers.push({ track, getSynchronizationSources: () => [{ audioLevel, source: 1, timestamp: 0, rtpTimestamp: 0 }] } as unknown as RTCRtpReceiver);
+    this.ontrack?.({ track, streams: [stream] } as unknown as RTCTrackEvent);
   }
 
   close(): void {

@@ -5,7 +5,7 @@ import { FakePeerConnection, fakeStream, fakeTrack } from './fakePeerConnection'
 
 interface Sent { type: number; payload: Record<string, unknown>; to: number | undefined }
 
-function setup(mode: MediaMode, selfUserId = 1) {
+function setup(mode: MediaMode, selfUserId = 1, owners: Record<string, number> = {}) {
   const sent: Sent[] = [];
   const pcs: FakePeerConnection[] = [];
   const errors: unknown[] = [];
@@ -13,6 +13,7 @@ function setup(mode: MediaMode, selfUserId = 1) {
     mode,
     selfUserId,
     iceServers: [{ urls: 'stun:127.0.0.1:3478' }],
+    ownerOfStream: (streamId) => owners[streamId],
     signaling: { send: (type, payload, to) => { sent.push({ type, payload: payload as Record<string, unknown>, to }); return true; } },
     createPeerConnection: (configuration) => {
       const pc = new FakePeerConnection(configuration);
@@ -96,6 +97,21 @@ describe('MediaSession in SFU mode', () => {
     session.start(null);
     pcs[0]!.gather('candidate:2 1 udp 2130706431 127.0.0.1 50000 typ host');
     expect(sent[0]).toMatchObject({ type: SignalType.IceCandidate, to: undefined, payload: { candidate: 'candidate:2 1 udp 2130706431 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 } });
+  });
+
+  it('names the owner of each remote stream and reports their audio levels', async () => {
+    const { session, pcs } = setup('sfu', 1, { peer_bob: 2, peer_cat: 3 });
+    const streams: [number | undefined, string][] = [];
+    session.on('remote-stream', (e) => streams.push([e.userId, e.stream.id]));
+    session.start(null);
+    const bobAudio = fakeTrack('audio', 'bob-audio');
+    const catAudio = fakeTrack('audio', 'cat-audio');
+    pcs[0]!.deliverTrack(bobAudio, fakeStream('peer_bob', [bobAudio]), 0.4);
+    pcs[0]!.deliverTrack(catAudio, fakeStream('peer_cat', [catAudio]), 0.01);
+    const stranger = fakeTrack('audio', 'x');
+    pcs[0]!.deliverTrack(stranger, fakeStream('unknown', [stranger]), 0.9);
+    expect(streams).toEqual([[2, 'peer_bob'], [3, 'peer_cat'], [undefined, 'unknown']]);
+    expect([...session.audioLevels()]).toEqual([[2, 0.4], [3, 0.01]]);
   });
 
   it('ignores peer-to-peer messages from other users', async () => {

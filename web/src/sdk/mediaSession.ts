@@ -44,6 +44,8 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
   private readonly senders = new Map<number, Map<'audio' | 'video', RTCRtpSender>>();
   private readonly localTracks = new Map<'audio' | 'video', MediaStreamTrack>();
   private localStream: MediaStream | null = null;
+  /** Remote track id → publishing user, learnt in ontrack (SFU streams carry no user otherwise). */
+  private readonly trackOwners = new Map<string, number | undefined>();
   private readonly create: (configuration: RTCConfiguration) => RTCPeerConnection;
   private closed = false;
 
@@ -130,6 +132,26 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
     }
   }
 
+  /**
+   * The current audio level (0..1) of each remote user's microphone, from the receivers' synchronization
+   * sources (webrtc-pc §5.3.2 RTCRtpContributingSource.audioLevel): cheap enough to poll a few times a
+   * second to find who is speaking, without getStats().
+   */
+  audioLevels(): Map<number, number> {
+    const levels = new Map<number, number>();
+    for (const [linkUser, link] of this.links) {
+      for (const receiver of link.pc.getReceivers()) {
+        if (receiver.track.kind !== 'audio' || typeof receiver.getSynchronizationSources !== 'function') continue;
+        const owner = linkUser !== sfuUserId ? linkUser : this.trackOwners.get(receiver.track.id);
+        if (owner === undefined) continue;
+        for (const source of receiver.getSynchronizationSources()) {
+          levels.set(owner, Math.max(levels.get(owner) ?? 0, source.audioLevel ?? 0));
+        }
+      }
+    }
+    return levels;
+  }
+
   /** After the signaling socket came back: restart ICE on links that lost their path. */
   resume(): void {
     for (const link of this.links.values()) {
@@ -191,6 +213,7 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
   private onTrack(userId: number, event: RTCTrackEvent): void {
     const stream = event.streams[0] ?? new MediaStream([event.track]);
     const owner = userId !== sfuUserId ? userId : this.options.ownerOfStream?.(stream.id);
+    this.trackOwners.set(event.track.id, owner);
     this.emit('remote-stream', { userId: owner, stream });
     stream.onremovetrack = () => {
       if (stream.getTracks().length === 0) this.emit('remote-stream-ended', { userId: owner, stream });

@@ -293,6 +293,7 @@ export function renderRoom(view: HTMLElement, context: AppContext, pending: Pend
     const self = selfUserId;
     switch (payload.action) {
       case 'active_speaker':
+        serverSpeakerAt = Date.now();
         grid.setActiveSpeaker(payload.user_id);
         return;
       case 'kicked':
@@ -321,6 +322,26 @@ export function renderRoom(view: HTMLElement, context: AppContext, pending: Pend
     if (!roster.applyMediaControl(payload)) refreshParticipants(); // A role change or another notice.
   }
 
+  // ---- active speaker: the server's notice wins; without one for 3 s, the loudest receiver above a floor.
+  let serverSpeakerAt = 0;
+  let localSpeaker: number | undefined;
+  const speakerTimer = setInterval(() => {
+    if (Date.now() - serverSpeakerAt < 3_000) return;
+    let loudest: number | undefined;
+    let loudestLevel = 0.05; // Below this it is background noise, not speech.
+    for (const [userId, level] of media.audioLevels()) {
+      if (level > loudestLevel) {
+        loudest = userId;
+        loudestLevel = level;
+      }
+    }
+    // Keep the last speaker highlighted through pauses, as meeting apps do.
+    if (loudest !== undefined && loudest !== localSpeaker) {
+      localSpeaker = loudest;
+      grid.setActiveSpeaker(loudest);
+    }
+  }, 500);
+
   // ---- leaving
   let leaving = false;
   async function leave(notice: string | null): Promise<void> {
@@ -339,6 +360,7 @@ export function renderRoom(view: HTMLElement, context: AppContext, pending: Pend
 
   function teardown(): void {
     window.removeEventListener('pagehide', onPageHide);
+    clearInterval(speakerTimer);
     if (refreshTimer !== undefined) clearTimeout(refreshTimer);
     signaling.leave();
     media.close();
