@@ -169,6 +169,10 @@ export function renderRoom(view: HTMLElement, context: AppContext, pending: Pend
     if (self.role !== undefined && self.role !== selfRole) {
       selfRole = self.role;
       context.showStatus(`Your role is now ${selfRole}.`);
+      if (selfRole === 'audience') {
+        // The audience only watches and chats (权限控制): stop sending anything.
+        void local.stopShare().then(() => local.setMic(false)).then(() => local.setCamera(false));
+      }
       renderControls();
     }
     for (const [streamId, stream] of [...unplaced]) {
