@@ -90,6 +90,10 @@ export function startApp(root: HTMLElement): void {
   };
 
   signOut.addEventListener('click', () => {
+    // Leave a meeting (which needs the token) before the token is revoked.
+    const release = cleanup;
+    cleanup = null;
+    release?.();
     void rest.logout().then(() => context.navigate('/login'));
   });
 
