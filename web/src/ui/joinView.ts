@@ -34,12 +34,12 @@ export function renderJoin(view: HTMLElement, context: AppContext, target: { cod
       replaceChildren(body, h('p', { class: 'error', testid: 'meeting-ended' }, 'This meeting has ended.'), backLink());
       return;
     }
-    void showForm(meeting);
+    showForm(meeting);
   }, (error: unknown) => {
     replaceChildren(body, h('p', { class: 'error', testid: 'join-lookup-error' }, describeError(error)), backLink());
   });
 
-  async function showForm(meeting: Meeting): Promise<void> {
+  function showForm(meeting: Meeting): void {
     const video = h('video', { id: 'preview-video', testid: 'preview-video', autoplay: true, muted: true, playsinline: true, 'aria-label': 'Your camera preview' });
     const micSelect = h('select', { id: 'preview-mic', testid: 'preview-mic' });
     const cameraSelect = h('select', { id: 'preview-camera', testid: 'preview-camera' });
@@ -90,14 +90,15 @@ export function renderJoin(view: HTMLElement, context: AppContext, target: { cod
     cameraOn.addEventListener('change', () => {
       for (const track of preview?.getVideoTracks() ?? []) track.enabled = cameraOn.checked;
     });
-    await openPreview();
+    // The handler goes on before the (slow) camera start, so an early click never submits the form natively.
+    const previewReady = openPreview().catch(() => undefined);
     if (needsPassword) password.focus();
 
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       context.showError(null);
       submit.disabled = true;
-      context.rest.joinMeeting(meeting.meeting_id, needsPassword ? password.value : undefined).then((join) => {
+      previewReady.then(() => context.rest.joinMeeting(meeting.meeting_id, needsPassword ? password.value : undefined)).then((join) => {
         let stream = preview;
         if (join.role === 'audience') {
           // Audience members only watch and chat (权限控制): release the devices.
