@@ -31,13 +31,19 @@ public sealed record SdpCandidate(string Foundation, string Transport, uint Prio
     public static uint ComputePriority(int typePreference, int localPreference, int componentId) =>
         (uint)((typePreference << 24) + (localPreference << 8) + (256 - componentId));
 
-    /// <summary>The a=candidate value: "candidate:1 1 udp 2130706431 192.0.2.1 7880 typ host".</summary>
-    public override string ToString()
+    /// <summary>The value after "a=candidate:": "1 1 udp 2130706431 192.0.2.1 7880 typ host".</summary>
+    public string AttributeValue
     {
-        // Component 1 only: rtcp-mux is required.
-        var text = string.Create(CultureInfo.InvariantCulture, $"candidate:{Foundation} 1 {Transport} {Priority} {Address} {Port} typ host");
-        return TcpType is null ? text : $"{text} tcptype {TcpType}";
+        get
+        {
+            // Component 1 only: rtcp-mux is required.
+            var text = string.Create(CultureInfo.InvariantCulture, $"{Foundation} 1 {Transport} {Priority} {Address} {Port} typ host");
+            return TcpType is null ? text : $"{text} tcptype {TcpType}";
+        }
     }
+
+    /// <summary>The candidate as trickled in signaling (RTCIceCandidate.candidate): "candidate:1 1 udp ...".</summary>
+    public override string ToString() => "candidate:" + AttributeValue;
 
     /// <summary>"IP4" or "IP6" for c= lines.</summary>
     public string AddressType => Address.AddressFamily == AddressFamily.InterNetworkV6 ? "IP6" : "IP4";

@@ -51,7 +51,7 @@ public sealed class SdpLocalTransport
 
         foreach (var candidate in Candidates)
         {
-            media.Candidates.Add(candidate.ToString());
+            media.Candidates.Add(candidate.AttributeValue);
         }
 
         // An ICE-lite server knows all its candidates up front (RFC 8838 §8.2).

@@ -203,7 +203,7 @@ public sealed class MediaDescription
     /// <summary>The track id of a=msid.</summary>
     public string? MsidTrack { get; set; }
 
-    /// <summary>a=candidate values without the "candidate:" prefix's attribute name ("candidate:1 1 udp ...").</summary>
+    /// <summary>a=candidate values, the text after "a=candidate:" ("1 1 udp 2130706431 192.0.2.1 7880 typ host").</summary>
     public List<string> Candidates { get; } = [];
 
     /// <summary>a=end-of-candidates.</summary>

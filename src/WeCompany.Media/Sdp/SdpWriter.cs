@@ -65,7 +65,7 @@ public static class SdpWriter
 
         foreach (var candidate in media.Candidates)
         {
-            Line(sdp, $"a={candidate}");
+            Line(sdp, $"a=candidate:{candidate}");
         }
 
         if (media.EndOfCandidates)
