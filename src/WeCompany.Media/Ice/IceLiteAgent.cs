@@ -173,12 +173,12 @@ public sealed class IceLiteAgent
         }
 
         var session = FindSession(message.Username);
-        if (session is null)
+        if (session is null || session.State == IceSessionState.Expired)
         {
             return Ignored(StunValidationResult.UnknownUser, null);
         }
 
-        if (!message.VerifyMessageIntegrity(session.LocalPasswordBytes))
+        if (!session.VerifyIntegrity(message))
         {
             // RFC 5389 §10.1.2: integrity failure → 401, without MESSAGE-INTEGRITY (we cannot sign for them).
             var error = new StunWriter(response, StunMessageType.BindingErrorResponse, message.TransactionId);
@@ -203,7 +203,11 @@ public sealed class IceLiteAgent
         // RFC 8445 §7.3.1.4: success response with XOR-MAPPED-ADDRESS of the source, signed with our password.
         var writer = new StunWriter(response, StunMessageType.BindingSuccessResponse, message.TransactionId);
         writer.AddXorMappedAddress(remote);
-        writer.AddMessageIntegrity(session.LocalPasswordBytes);
+        if (!session.TrySign(ref writer))
+        {
+            return Ignored(StunValidationResult.UnknownUser, session);
+        }
+
         writer.AddFingerprint();
         return new IceCheckResult(IceCheckOutcome.SuccessResponse, StunValidationResult.Ok, writer.Length, session, useCandidate, added is not null);
     }

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
+using WeCompany.Media.Stun;
 
 namespace WeCompany.Media.Ice;
 
@@ -34,11 +36,14 @@ public sealed class IceSession
     private volatile SocketAddress? _selected;
     private long _lastConsentTicks;
     private volatile IceSessionState _state;
+    private readonly IncrementalHash _hmac;
 
     internal IceSession(IceCredentials local, string? remoteUfrag, string? remotePassword, DateTimeOffset now)
     {
         LocalCredentials = local;
-        LocalPasswordBytes = Encoding.ASCII.GetBytes(local.Password);
+        // RFC 8445 §7.2.2: short-term credentials; the HMAC key is the password itself. One cached
+        // keyed HMAC per session keeps checks free of allocation; it is used under _gate only.
+        _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, Encoding.ASCII.GetBytes(local.Password));
         RemoteUfrag = remoteUfrag;
         RemotePassword = remotePassword;
         _lastConsentTicks = now.UtcTicks;
@@ -64,8 +69,6 @@ public sealed class IceSession
 
     /// <summary>The owner's object for this peer.</summary>
     public object? Tag { get; set; }
-
-    internal byte[] LocalPasswordBytes { get; }
 
     /// <summary>Addresses that passed a check, oldest first (a copy).</summary>
     public SocketAddress[] GetValidatedAddresses()
@@ -133,6 +136,31 @@ public sealed class IceSession
             }
 
             _state = IceSessionState.Expired;
+            _hmac.Dispose();
+            return true;
+        }
+    }
+
+    // False when the integrity is wrong or the session has just expired.
+    internal bool VerifyIntegrity(in StunMessage message)
+    {
+        lock (_gate)
+        {
+            return _state != IceSessionState.Expired && message.VerifyMessageIntegrity(_hmac);
+        }
+    }
+
+    // False when the session expired meanwhile (nothing is signed then).
+    internal bool TrySign(ref StunWriter writer)
+    {
+        lock (_gate)
+        {
+            if (_state == IceSessionState.Expired)
+            {
+                return false;
+            }
+
+            writer.AddMessageIntegrity(_hmac);
             return true;
         }
     }

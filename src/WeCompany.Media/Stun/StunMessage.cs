@@ -298,6 +298,34 @@ public readonly ref struct StunMessage
     }
 
     /// <summary>
+    /// The same check with a cached HMAC-SHA1 keyed with the password (no allocation, no copy). The
+    /// caller owns <paramref name="hmac"/> and must not use it concurrently.
+    /// </summary>
+    public bool VerifyMessageIntegrity(IncrementalHash hmac)
+    {
+        if (_integrity < 0)
+        {
+            return false;
+        }
+
+        // RFC 5389 §15.4: hash the header with its length ending at MESSAGE-INTEGRITY, then the attributes before it.
+        Span<byte> header = stackalloc byte[StunConstants.HeaderLength];
+        _buffer[..StunConstants.HeaderLength].CopyTo(header);
+        var adjusted = _integrity + StunConstants.AttributeHeaderLength + StunConstants.MessageIntegrityLength
+            - StunConstants.HeaderLength;
+        BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)adjusted);
+        hmac.AppendData(header);
+        hmac.AppendData(_buffer[StunConstants.HeaderLength.._integrity]);
+        Span<byte> mac = stackalloc byte[StunConstants.MessageIntegrityLength];
+        if (!hmac.TryGetHashAndReset(mac, out var written) || written != mac.Length)
+        {
+            return false;
+        }
+
+        return CryptographicOperations.FixedTimeEquals(mac, Value(_integrity));
+    }
+
+    /// <summary>
     /// ICE's checks of a request with short-term credentials: FINGERPRINT present and right, then
     /// MESSAGE-INTEGRITY right for <paramref name="password"/> (RFC 8445 §7.3, RFC 5389 §10.1.2).
     /// </summary>

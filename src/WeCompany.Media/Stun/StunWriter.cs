@@ -143,6 +143,18 @@ public ref struct StunWriter
 #pragma warning restore CA5350
     }
 
+    /// <summary>MESSAGE-INTEGRITY with a cached HMAC-SHA1 keyed with the password (no allocation).</summary>
+    public void AddMessageIntegrity(IncrementalHash hmac)
+    {
+        var start = _length;
+        var value = Reserve((ushort)StunAttributeType.MessageIntegrity, StunConstants.MessageIntegrityLength);
+        hmac.AppendData(_buffer[..start]);
+        if (!hmac.TryGetHashAndReset(value, out var written) || written != StunConstants.MessageIntegrityLength)
+        {
+            throw new CryptographicException("HMAC-SHA1 did not produce 20 bytes.");
+        }
+    }
+
     /// <summary>FINGERPRINT: CRC-32 of everything before it XOR 0x5354554E (RFC 5389 §15.5). Must be last.</summary>
     public void AddFingerprint()
     {
