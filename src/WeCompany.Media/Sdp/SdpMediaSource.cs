@@ -58,6 +58,16 @@ public sealed class SdpLocalTransport
         media.EndOfCandidates = true;
     }
 
-    internal string NewSessionId() =>
-        SessionId ?? (System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, int.MaxValue) * 1000003L).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    // RFC 8866 §5.2 / RFC 8829 §5.2.1: a random session id below 2^63.
+    internal string NewSessionId()
+    {
+        if (SessionId is not null)
+        {
+            return SessionId;
+        }
+
+        Span<byte> random = stackalloc byte[8];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(random);
+        return (System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(random) >> 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
 }
