@@ -13,8 +13,8 @@ public sealed class RtcpPacketTests
         00 00 00 64
         00 00 27 10
         55 66 77 88 19 ff ff fe 00 01 00 10 00 00 00 20 2b 3c 40 00 00 01 80 00
-        81 ca 00 02
-        11 22 33 44 01 02 61 62
+        81 ca 00 03
+        11 22 33 44 01 02 61 62 00 00 00 00
         81 cb 00 02
         11 22 33 44 03 62 79 65
         """);
@@ -52,6 +52,39 @@ public sealed class RtcpPacketTests
         var block = new ReportBlock(0x55667788, 0x19, -2, 0x00010010, 0x20, 0x2b3c4000, 0x00018000);
         var length = SenderReport.Write(buffer, 0x11223344, 0xe89a2b3c40000000, 123456, 100, 10000, [block]);
         Assert.Equal(Convert.ToHexString(Compound.AsSpan(0, 52)), Convert.ToHexString(buffer.AsSpan(0, length)));
+    }
+
+    [Fact]
+    public void SdesCnameFromTheCompoundIsReadAndRebuilt()
+    {
+        var reader = new RtcpCompoundReader(Compound);
+        Assert.True(reader.TryReadNext(out _));
+        Assert.True(reader.TryReadNext(out var sdes));
+        Assert.True(SourceDescription.TryReadFirstCname(sdes, out var ssrc, out var cname));
+        Assert.Equal(0x11223344u, ssrc);
+        Assert.Equal("ab"u8.ToArray(), cname.ToArray());
+
+        var buffer = new byte[64];
+        var length = SourceDescription.WriteCname(buffer, 0x11223344, "ab"u8);
+        Assert.Equal(Convert.ToHexString(Compound.AsSpan(52, 16)), Convert.ToHexString(buffer.AsSpan(0, length)));
+    }
+
+    [Fact]
+    public void SdesCnameOfEveryLengthEndsWithANullAndAWholeWord()
+    {
+        var buffer = new byte[300];
+        for (var size = 0; size < 256; size++)
+        {
+            var cname = Enumerable.Repeat((byte)'x', size).ToArray();
+            var length = SourceDescription.WriteCname(buffer, 7, cname);
+            Assert.Equal(0, length % 4);
+            Assert.True(RtcpCompoundReader.IsWellFormed(buffer.AsSpan(0, length)));
+            var reader = new RtcpCompoundReader(buffer.AsSpan(0, length));
+            Assert.True(reader.TryReadNext(out var packet));
+            Assert.True(SourceDescription.TryReadFirstCname(packet, out _, out var read));
+            Assert.Equal(size, read.Length);
+            Assert.Equal(0, buffer[10 + size]);
+        }
     }
 
     [Fact]
