@@ -198,6 +198,12 @@ public sealed class IceLiteAgent
         {
             // The latest valid check wins an address (a port reused by another peer after NAT rebinding).
             _byAddress[added] = session;
+            // Remove() may have run since the state check above: never leave an expired session mapped.
+            if (session.State == IceSessionState.Expired)
+            {
+                _byAddress.TryRemove(new KeyValuePair<SocketAddress, IceSession>(added, session));
+                return Ignored(StunValidationResult.UnknownUser, session);
+            }
         }
 
         // RFC 8445 §7.3.1.4: success response with XOR-MAPPED-ADDRESS of the source, signed with our password.

@@ -215,6 +215,44 @@ public sealed class IceLiteAgentTests
     }
 
     [Fact]
+    public async Task ConcurrentChecksRemovalsAndSweepsLeaveOnlyLiveSessionsMapped()
+    {
+        var agent = new IceLiteAgent();
+        var sessions = Enumerable.Range(0, 64).Select(_ => agent.CreateSession()).ToArray();
+        var workers = Enumerable.Range(0, 4).Select(worker => Task.Run(() =>
+        {
+            var response = new byte[1500];
+            for (var round = 0; round < 200; round++)
+            {
+                for (var i = worker; i < sessions.Length; i += 4)
+                {
+                    var source = new IPEndPoint(IPAddress.Parse("198.51.100.1"), 10000 + i).Serialize();
+                    agent.HandleStun(BuildCheck(sessions[i].LocalCredentials.Ufrag, sessions[i].LocalCredentials.Password, NewTransactionId()), source, response);
+                }
+            }
+        })).ToList();
+        workers.Add(Task.Run(() =>
+        {
+            for (var i = 0; i < sessions.Length; i += 2)
+            {
+                agent.Remove(sessions[i]);
+                agent.Sweep(DateTimeOffset.UtcNow);
+            }
+        }));
+
+        await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30));
+
+        for (var i = 0; i < sessions.Length; i++)
+        {
+            var mapped = agent.TryGetSession(new IPEndPoint(IPAddress.Parse("198.51.100.1"), 10000 + i).Serialize(), out var found);
+            Assert.Equal(i % 2 == 1, mapped);
+            Assert.Equal(i % 2 == 1 ? sessions[i] : null, found);
+        }
+
+        Assert.Equal(32, agent.SessionCount);
+    }
+
+    [Fact]
     public void BindingIndicationGetsNoAnswer()
     {
         var agent = new IceLiteAgent();
