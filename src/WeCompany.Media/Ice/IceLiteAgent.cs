@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Text;
 using WeCompany.Media.Stun;
@@ -96,14 +97,14 @@ public sealed class IceLiteAgent
     }
 
     /// <summary>Finds a session by our local ufrag.</summary>
-    public bool TryGetSessionByUfrag(string localUfrag, out IceSession? session) =>
+    public bool TryGetSessionByUfrag(string localUfrag, [NotNullWhen(true)] out IceSession? session) =>
         _byUfrag.TryGetValue(localUfrag, out session);
 
     /// <summary>
     /// Finds the session whose peer proved itself from <paramref name="remote"/>: use it for every
     /// DTLS, RTP and RTCP datagram. No allocation.
     /// </summary>
-    public bool TryGetSession(SocketAddress remote, out IceSession? session) =>
+    public bool TryGetSession(SocketAddress remote, [NotNullWhen(true)] out IceSession? session) =>
         _byAddress.TryGetValue(remote, out session);
 
     /// <summary>Unregisters a session (peer left); its addresses stop mapping to it.</summary>

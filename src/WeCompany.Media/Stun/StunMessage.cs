@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Security.Cryptography;
 
@@ -217,7 +218,7 @@ public readonly ref struct StunMessage
     }
 
     /// <summary>Decodes XOR-MAPPED-ADDRESS (RFC 5389 §15.2). Allocates an endpoint: not for the server's hot path.</summary>
-    public bool TryGetXorMappedAddress(out IPEndPoint? endPoint)
+    public bool TryGetXorMappedAddress([NotNullWhen(true)] out IPEndPoint? endPoint)
     {
         endPoint = null;
         if (_xorMapped < 0)
