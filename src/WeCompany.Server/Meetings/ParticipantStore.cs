@@ -219,12 +219,14 @@ public sealed class ParticipantStore(Database database)
         {
             return 0;
         }
-        var wires = roles.Select(r => r.ToWire()).ToArray();
+        // The role names are our own constants, so they go in as literals: Dapper's list expansion differs by
+        // provider (Npgsql gets an array, which "IN" does not take).
+        var list = string.Join(", ", roles.Select(r => "'" + r.ToWire() + "'"));
         await using var connection = await database.OpenAsync(ct);
         return await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE meeting_participants SET audio_muted = @muted WHERE meeting_id = @meetingId AND user_id <> @exceptUserId " +
-            "AND left_at IS NULL AND kicked_at IS NULL AND role IN @wires",
-            new { meetingId, exceptUserId, wires, muted = true }, cancellationToken: ct));
+            $"AND left_at IS NULL AND kicked_at IS NULL AND role IN ({list})",
+            new { meetingId, exceptUserId, muted = true }, cancellationToken: ct));
     }
 
     private static async Task FreeSeatAsync(DbConnection connection, DbTransaction transaction, long meetingId, string role, long now, CancellationToken ct)
