@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tiers start or drive: PostgreSQL (store tests), wrk (benchmarks).
-packages=(postgresql wrk)
+# Debian packages the tiers start or drive: PostgreSQL (store tests), wrk (benchmarks), coturn (TURN credential tests).
+packages=(postgresql wrk coturn)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
