@@ -26,8 +26,6 @@ public sealed class MeetingRecord
     public long? EmptySince { get; init; }
     public long CreatedAt { get; init; }
     public long UpdatedAt { get; init; }
-    /// <summary>Filled by the list query only: rows matching the filter, before paging.</summary>
-    public long TotalCount { get; init; }
 }
 
 /// <summary>A participant row with the user's names.</summary>

@@ -83,29 +83,35 @@ public sealed class MeetingStore(Database database)
     /// <summary>One page of the meetings <paramref name="userId"/> may see, newest start first, and the total.</summary>
     public async Task<(IReadOnlyList<MeetingRecord> Rows, long Total)> ListAsync(long userId, string? status, int offset, int limit, CancellationToken ct)
     {
-        var where = new StringBuilder(Visible);
-        if (status is not null)
-        {
-            where.Append(" AND m.status = @status");
-        }
+        var filter = status is null ? "" : " AND m.status = @status";
         await using var connection = await database.OpenAsync(ct);
-        // COUNT(*) OVER () gives the total with the page in one statement (window functions: SQLite ≥ 3.25, PostgreSQL).
+        // The page walks the (start_time, id) index newest first and stops after offset + limit visible rows; a
+        // window COUNT(*) OVER () here would visit every visible meeting, so the total is counted apart. The host
+        // names are joined to the page only: joined inside, the planner may start from users and sort everything.
         var rows = (await connection.QueryAsync<MeetingRecord>(new CommandDefinition(
             $"""
-            SELECT {Columns}, COUNT(*) OVER () AS total_count
-            FROM meetings m JOIN users u ON u.id = m.host_id
-            WHERE {where}
+            SELECT {Columns}
+            FROM (SELECT * FROM meetings m WHERE {Visible}{filter} ORDER BY m.start_time DESC, m.id DESC LIMIT @limit OFFSET @offset) m
+            JOIN users u ON u.id = m.host_id
             ORDER BY m.start_time DESC, m.id DESC
-            LIMIT @limit OFFSET @offset
             """,
             new { userId, status, limit, offset }, cancellationToken: ct))).AsList();
-        if (rows.Count > 0)
+        if (offset == 0 && rows.Count < limit)
         {
-            return (rows, rows[0].TotalCount);
+            return (rows, rows.Count);
         }
-        // A page past the end has no row to carry the total.
-        var total = offset == 0 ? 0 : await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT COUNT(*) FROM meetings m WHERE {where}", new { userId, status }, cancellationToken: ct));
+        // Three disjoint counts, each answered from an index: public meetings from (is_public, status), private
+        // ones the user hosts from (host_id, is_public, status), the rest from the user's participant and
+        // invitation rows (user_id indexes).
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"""
+            SELECT (SELECT COUNT(*) FROM meetings m WHERE m.is_public{filter})
+                 + (SELECT COUNT(*) FROM meetings m WHERE m.host_id = @userId AND NOT m.is_public{filter})
+                 + (SELECT COUNT(*) FROM meetings m WHERE m.host_id <> @userId AND NOT m.is_public{filter} AND m.id IN (
+                        SELECT p.meeting_id FROM meeting_participants p WHERE p.user_id = @userId
+                        UNION SELECT i.meeting_id FROM meeting_invitations i WHERE i.user_id = @userId))
+            """,
+            new { userId, status }, cancellationToken: ct));
         return (rows, total);
     }
 

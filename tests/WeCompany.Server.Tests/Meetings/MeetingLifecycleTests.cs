@@ -223,10 +223,11 @@ public sealed partial class MeetingLifecycleTests
         Assert.Equal("wss://meet.example.com/ws/signaling", join.GetProperty("websocket_url").GetString());
     }
 
-    [Fact]
-    public async Task AHostCoHostUpdatesAndLeaveAndRejoinKeepTheParticipantId()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task AHostCoHostUpdatesAndLeaveAndRejoinKeepTheParticipantId(StoreKind store)
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await Stores.StartAsync(store);
         var host = await server.UserAsync();
         var guest = await server.UserAsync();
         var id = await host.CreateMeetingIdAsync();

@@ -27,9 +27,10 @@ CREATE TABLE meetings (
     updated_at         BIGINT  NOT NULL
 );
 CREATE UNIQUE INDEX ux_meetings_code ON meetings (code);
-CREATE INDEX ix_meetings_host ON meetings (host_id);
+CREATE INDEX ix_meetings_host ON meetings (host_id, is_public, status);
 CREATE INDEX ix_meetings_list ON meetings (start_time DESC, id DESC);
 CREATE INDEX ix_meetings_status ON meetings (status, start_time DESC, id DESC);
+CREATE INDEX ix_meetings_public ON meetings (is_public, status);
 
 CREATE TABLE meeting_invitations (
     meeting_id BIGINT  NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
