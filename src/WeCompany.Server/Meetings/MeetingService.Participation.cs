@@ -71,7 +71,7 @@ public sealed partial class MeetingService
         {
             return await meetings.FindByIdAsync(meetingId, ct) is null
                 ? NotFound()
-                : ApiError.Conflict(ErrorCodes.NotInMeeting, "You are not in this meeting.");
+                : ApiError.Forbidden(ErrorCodes.NotInMeeting, "You are not in this meeting.");
         }
         Log.Left(logger, meetingId, userId);
         return default(Nothing);

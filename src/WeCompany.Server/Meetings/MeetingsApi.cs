@@ -37,7 +37,7 @@ public static class MeetingsApi
             .Produces<ApiResponse<JoinMeetingResult>>().ProducesApiErrors(400, 401, 403, 404, 409);
         group.MapPost("/{id}/leave", LeaveAsync)
             .WithSummary("Leave the meeting")
-            .Produces<ApiResponse<object>>().ProducesApiErrors(400, 401, 404, 409);
+            .Produces<ApiResponse<object>>().ProducesApiErrors(400, 401, 403, 404);
         group.MapGet("/{id}/participants", ParticipantsAsync)
             .WithSummary("Who is in the meeting now: role, joined_at, mute state")
             .Produces<ApiResponse<ParticipantList>>().ProducesApiErrors(400, 401, 404);

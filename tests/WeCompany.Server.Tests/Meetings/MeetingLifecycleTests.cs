@@ -241,7 +241,7 @@ public sealed partial class MeetingLifecycleTests
 
         await ApiAssert.SuccessAsync(await guest.PostAsync($"api/v1/meetings/{id}/leave"));
         Assert.DoesNotContain(guest.Id, (await host.ParticipantsAsync(id)).EnumerateArray().Select(p => p.GetProperty("user_id").GetInt64()));
-        await ApiAssert.ErrorAsync(await guest.PostAsync($"api/v1/meetings/{id}/leave"), HttpStatusCode.Conflict, 20009);
+        await ApiAssert.ErrorAsync(await guest.PostAsync($"api/v1/meetings/{id}/leave"), HttpStatusCode.Forbidden, 20009);
         // Rejoining needs the (new) password, keeps the participant id and the co-host role.
         await ApiAssert.ErrorAsync(await guest.JoinAsync(id, new { password = "wrong" }), HttpStatusCode.Forbidden, 20004);
         var rejoin = await ApiAssert.SuccessAsync(await guest.JoinAsync(id, new { password = "pw-1" }));
