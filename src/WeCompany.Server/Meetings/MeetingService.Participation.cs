@@ -14,6 +14,16 @@ public sealed partial class MeetingService
     /// </summary>
     public async Task<Result<JoinMeetingResult>> JoinAsync(AuthenticatedUser user, long meetingId, JoinMeetingRequest request, string publicBase, CancellationToken ct)
     {
+        var result = await AdmitAsync(user, meetingId, request, publicBase, ct);
+        if (result.Error is { Status: 403 or 409 })
+        {
+            _refusedJoins.Increment();
+        }
+        return result;
+    }
+
+    private async Task<Result<JoinMeetingResult>> AdmitAsync(AuthenticatedUser user, long meetingId, JoinMeetingRequest request, string publicBase, CancellationToken ct)
+    {
         var requested = MeetingRole.Participant;
         if (request.Role is not null && (!MeetingRoles.TryParse(request.Role, out requested) || requested is not (MeetingRole.Participant or MeetingRole.Audience)))
         {
@@ -34,8 +44,13 @@ public sealed partial class MeetingService
         {
             return Kicked();
         }
+        if (existing is { IsPresent: true })
+        {
+            // Already in: answer again without touching the store (no write lock, no second seat).
+            return Admitted(user, meetingId, existing, publicBase);
+        }
         // The host and those already in do not need the password again; everyone else does.
-        if (!isHost && existing is not { IsPresent: true } && meeting.RequirePassword && meeting.PasswordHash is not null
+        if (!isHost && meeting.RequirePassword && meeting.PasswordHash is not null
             && (string.IsNullOrEmpty(request.Password) || request.Password.Length > MeetingRules.MaxPasswordLength
                 || hasher.VerifyHashedPassword(PasswordOwner, meeting.PasswordHash, request.Password) == PasswordVerificationResult.Failed))
         {
@@ -58,10 +73,16 @@ public sealed partial class MeetingService
         }
         if (outcome == JoinOutcome.Joined)
         {
+            _joins.Increment();
             Log.Joined(logger, meetingId, user.UserId, participant!.Role);
         }
+        return Admitted(user, meetingId, participant!, publicBase);
+    }
+
+    private JoinMeetingResult Admitted(AuthenticatedUser user, long meetingId, ParticipantRecord participant, string publicBase)
+    {
         var token = tokens.IssueMeetingSessionToken(user, meetingId, TimeSpan.FromSeconds(Options.SessionTokenSeconds));
-        return new JoinMeetingResult(meetingId, participant!.Id, participant.Role, WebSocketUrl(publicBase), IceServers(user.UserId), token);
+        return new JoinMeetingResult(meetingId, participant.Id, participant.Role, WebSocketUrl(publicBase), IceServers(user.UserId), token);
     }
 
     /// <summary>Takes the user out of the meeting (REST leave, or signaling when the socket closes).</summary>

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using WeCompany.Protocol.Rest;
 using WeCompany.Server.Accounts;
+using WeCompany.Server.Diagnostics;
 using WeCompany.Server.Http;
 
 namespace WeCompany.Server.Meetings;
@@ -21,9 +22,15 @@ public sealed partial class MeetingService(
     IPasswordHasher<UserRecord> hasher,
     IMeetingEventBus events,
     IOptions<MeetingsOptions> options,
+    MetricsRegistry metrics,
     TimeProvider time,
     ILogger<MeetingService> logger)
 {
+    private readonly Counter _created = metrics.Counter("wecompany_meetings_created_total", "Meetings scheduled.");
+    private readonly Counter _joins = metrics.Counter("wecompany_meeting_joins_total", "Participants admitted to a meeting (idempotent re-joins not counted).");
+    private readonly Counter _refusedJoins = metrics.Counter("wecompany_meeting_joins_refused_total", "Joins refused: full, ended, kicked or wrong password.");
+    private readonly Counter _ended = metrics.Counter("wecompany_meetings_ended_total", "Meetings ended, by their host or for staying empty.");
+
     // Meeting passwords are hashed with the accounts' hasher; it only needs an instance to hash "for".
     private static readonly UserRecord PasswordOwner = new();
 
@@ -61,6 +68,7 @@ public sealed partial class MeetingService(
             if (meeting is not null)
             {
                 Log.Created(logger, meeting.Id, hostId);
+                _created.Increment();
                 return new MeetingCreated(meeting.Id, meeting.Title, meeting.Code, JoinUrl(publicBase, meeting.Code), hostId,
                     meeting.Status, MeetingView.Time(meeting.CreatedAt));
             }
@@ -177,6 +185,7 @@ public sealed partial class MeetingService(
             return Ended();
         }
         Log.Ended(logger, meetingId, userId);
+        _ended.Increment();
         await events.PublishAsync(new MeetingEnded(meetingId, userId), ct);
         return default(Nothing);
     }
@@ -216,6 +225,7 @@ public sealed partial class MeetingService(
             {
                 ended++;
                 Log.EndedEmpty(logger, id);
+                _ended.Increment();
                 await events.PublishAsync(new MeetingEnded(id, 0), ct);
             }
         }

@@ -103,6 +103,10 @@ public sealed partial class MeetingLifecycleTests
 
         var late = await server.UserAsync();
         await ApiAssert.ErrorAsync(await late.JoinAsync(id), HttpStatusCode.Conflict, 20002);
+        var metrics = await server.Client.GetStringAsync("metrics");
+        Assert.Contains("wecompany_meeting_joins_total 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("wecompany_meeting_joins_refused_total 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("wecompany_meetings_ended_total 1\n", metrics, StringComparison.Ordinal);
         await ApiAssert.ErrorAsync(await host.PostAsync($"api/v1/meetings/{id}/mute-all"), HttpStatusCode.Conflict, 20002);
         await ApiAssert.ErrorAsync(await host.Client.PutAsync($"api/v1/meetings/{id}", MeetingKit.Json(new { title = "x" })), HttpStatusCode.Conflict, 20002);
         await ApiAssert.ErrorAsync(await host.PostAsync($"api/v1/meetings/{id}/end"), HttpStatusCode.Conflict, 20002);
