@@ -10,11 +10,13 @@ public sealed partial class MeetingService
 {
     /// <summary>
     /// Puts the user in the meeting (idempotent: a user already in gets the same participant_id) and answers where
-    /// to connect. <paramref name="publicBase"/> is the server's public URL (scheme and host, no path).
+    /// to connect. <paramref name="publicBase"/> is the server's public URL (scheme and host, no path);
+    /// <paramref name="clientAddress"/> keys the password-guess throttle.
     /// </summary>
-    public async Task<Result<JoinMeetingResult>> JoinAsync(AuthenticatedUser user, long meetingId, JoinMeetingRequest request, string publicBase, CancellationToken ct)
+    public async Task<Result<JoinMeetingResult>> JoinAsync(
+        AuthenticatedUser user, long meetingId, JoinMeetingRequest request, string publicBase, string clientAddress, CancellationToken ct)
     {
-        var result = await AdmitAsync(user, meetingId, request, publicBase, ct);
+        var result = await AdmitAsync(user, meetingId, request, publicBase, clientAddress, ct);
         if (result.Error is { Status: 403 or 409 })
         {
             _refusedJoins.Increment();
@@ -22,7 +24,8 @@ public sealed partial class MeetingService
         return result;
     }
 
-    private async Task<Result<JoinMeetingResult>> AdmitAsync(AuthenticatedUser user, long meetingId, JoinMeetingRequest request, string publicBase, CancellationToken ct)
+    private async Task<Result<JoinMeetingResult>> AdmitAsync(
+        AuthenticatedUser user, long meetingId, JoinMeetingRequest request, string publicBase, string clientAddress, CancellationToken ct)
     {
         var requested = MeetingRole.Participant;
         if (request.Role is not null && (!MeetingRoles.TryParse(request.Role, out requested) || requested is not (MeetingRole.Participant or MeetingRole.Audience)))
@@ -50,11 +53,20 @@ public sealed partial class MeetingService
             return Admitted(user, meetingId, existing, publicBase);
         }
         // The host and those already in do not need the password again; everyone else does.
-        if (!isHost && meeting.RequirePassword && meeting.PasswordHash is not null
-            && (string.IsNullOrEmpty(request.Password) || request.Password.Length > MeetingRules.MaxPasswordLength
-                || hasher.VerifyHashedPassword(PasswordOwner, meeting.PasswordHash, request.Password) == PasswordVerificationResult.Failed))
+        if (!isHost && meeting.RequirePassword && meeting.PasswordHash is not null)
         {
-            return ApiError.Forbidden(ErrorCodes.MeetingPasswordWrong, "The meeting password is wrong.");
+            var guessKey = meetingId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + user.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (_passwordGuesses.RetryAfter(guessKey, clientAddress) is { } wait)
+            {
+                return new Result<JoinMeetingResult>(ApiError.TooManyRequests(ErrorCodes.RateLimited, "Too many wrong meeting passwords; wait before trying again."), wait);
+            }
+            if (string.IsNullOrEmpty(request.Password) || request.Password.Length > MeetingRules.MaxPasswordLength
+                || hasher.VerifyHashedPassword(PasswordOwner, meeting.PasswordHash, request.Password) == PasswordVerificationResult.Failed)
+            {
+                _passwordGuesses.RecordFailure(guessKey, clientAddress);
+                return ApiError.Forbidden(ErrorCodes.MeetingPasswordWrong, "The meeting password is wrong.");
+            }
+            _passwordGuesses.RecordSuccess(clientAddress);
         }
         var (outcome, participant) = await participants.JoinAsync(
             meetingId, user.UserId, isHost ? MeetingRole.Host : requested, Options.MaxAudience, Now, ct);

@@ -23,9 +23,12 @@ public sealed partial class MeetingService(
     IMeetingEventBus events,
     IOptions<MeetingsOptions> options,
     MetricsRegistry metrics,
+    IOptions<AuthOptions> authOptions,
     TimeProvider time,
     ILogger<MeetingService> logger)
 {
+    // Wrong meeting passwords are throttled like sign-ins (per user and meeting, and per address), before hashing.
+    private readonly LoginThrottle _passwordGuesses = new(authOptions, time);
     private readonly Counter _created = metrics.Counter("wecompany_meetings_created_total", "Meetings scheduled.");
     private readonly Counter _joins = metrics.Counter("wecompany_meeting_joins_total", "Participants admitted to a meeting (idempotent re-joins not counted).");
     private readonly Counter _refusedJoins = metrics.Counter("wecompany_meeting_joins_refused_total", "Joins refused: full, ended, kicked or wrong password.");

@@ -34,7 +34,7 @@ public static class MeetingsApi
             .Produces<ApiResponse<object>>().ProducesApiErrors(400, 401, 403, 404, 409);
         group.MapPost("/{id}/join", JoinAsync)
             .WithSummary("Join; answers the signaling URL, ICE servers and a session token (idempotent)")
-            .Produces<ApiResponse<JoinMeetingResult>>().ProducesApiErrors(400, 401, 403, 404, 409);
+            .Produces<ApiResponse<JoinMeetingResult>>().ProducesApiErrors(400, 401, 403, 404, 409, 429);
         group.MapPost("/{id}/leave", LeaveAsync)
             .WithSummary("Leave the meeting")
             .Produces<ApiResponse<object>>().ProducesApiErrors(400, 401, 403, 404);
@@ -101,7 +101,7 @@ public static class MeetingsApi
         }
         // The body is optional: a meeting without a password needs none.
         var request = await ReadOptionalAsync<JoinMeetingRequest>(context, ct) ?? new JoinMeetingRequest(null);
-        return (await meetings.JoinAsync(context.User.Identity(), meetingId, request, PublicBase(context, http.Value), ct)).ToHttp();
+        return (await meetings.JoinAsync(context.User.Identity(), meetingId, request, PublicBase(context, http.Value), context.ClientAddress(), ct)).ToHttp();
     }
 
     private static async Task<IResult> LeaveAsync(string id, HttpContext context, MeetingService meetings, CancellationToken ct) =>

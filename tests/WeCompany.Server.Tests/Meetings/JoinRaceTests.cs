@@ -32,7 +32,7 @@ public sealed class JoinRaceTests
         var joins = racerIds.Select(user => Task.Run(async () =>
         {
             await start.Task;
-            return await meetings.JoinAsync(user, id, new JoinMeetingRequest(null), "http://127.0.0.1", CancellationToken.None);
+            return await meetings.JoinAsync(user, id, new JoinMeetingRequest(null), "http://127.0.0.1", "127.0.0.1", CancellationToken.None);
         })).ToArray();
         start.SetResult();
         var results = await Task.WhenAll(joins).WaitAsync(TimeSpan.FromSeconds(120));
@@ -56,7 +56,7 @@ public sealed class JoinRaceTests
         var id = await host.CreateMeetingIdAsync(b => b["max_participants"] = 2);
         var identity = new AuthenticatedUser(guest.Id, guest.Username, "");
         var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() =>
-            meetings.JoinAsync(identity, id, new JoinMeetingRequest(null), "http://127.0.0.1", CancellationToken.None)))).WaitAsync(TimeSpan.FromSeconds(60));
+            meetings.JoinAsync(identity, id, new JoinMeetingRequest(null), "http://127.0.0.1", "127.0.0.1", CancellationToken.None)))).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.All(results, r => Assert.True(r.IsSuccess, r.Error?.Details));
         Assert.Single(results.Select(r => r.Value.ParticipantId).Distinct());
         Assert.Equal(1, (await meetings.GetAsync(id, CancellationToken.None))!.ParticipantCount);

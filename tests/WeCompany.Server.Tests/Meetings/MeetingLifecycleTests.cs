@@ -318,4 +318,23 @@ public sealed partial class MeetingLifecycleTests
         Assert.Null(await meetings.GetAsync(id + 1000, CancellationToken.None));
         Assert.Empty(meetings.IceServers(guest.Id));
     }
+
+    [Fact]
+    public async Task RepeatedWrongMeetingPasswordsAreThrottledWith429()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Auth:MaxFailuresPerAccount"] = "3" });
+        var host = await server.UserAsync();
+        var guesser = await server.UserAsync();
+        var guest = await server.UserAsync();
+        var id = await host.CreateMeetingIdAsync(b => b["settings"] = new { require_password = true, password = "meeting123" });
+        for (var i = 0; i < 3; i++)
+        {
+            await ApiAssert.ErrorAsync(await guesser.JoinAsync(id, new { password = $"guess{i}" }), HttpStatusCode.Forbidden, 20004);
+        }
+        var throttled = await guesser.JoinAsync(id, new { password = "meeting123" });
+        await ApiAssert.ErrorAsync(throttled, HttpStatusCode.TooManyRequests, 90007);
+        Assert.True(throttled.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        // Another user is not held back by the guesser's failures.
+        await guest.JoinIdAsync(id, new { password = "meeting123" });
+    }
 }
