@@ -1,11 +1,12 @@
+using System.Net;
 using WeCompany.Protocol.Rest;
 using WeCompany.Server.Accounts;
 using WeCompany.Server.Meetings;
 
 namespace WeCompany.Server.Tests.Meetings;
 
-/// <summary>The seat check is atomic in SQL: a crowd racing for the seats gets exactly max_participants of them.</summary>
-public sealed class JoinRaceTests
+/// <summary>Seats: the check is atomic in SQL (a crowd racing for the seats gets exactly max_participants of them), audience have their own cap.</summary>
+public sealed class MeetingSeatTests
 {
     [Theory]
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
@@ -62,5 +63,33 @@ public sealed class JoinRaceTests
         Assert.Equal(1, (await meetings.GetAsync(id, CancellationToken.None))!.ParticipantCount);
         // The second seat is still free.
         await (await server.UserAsync()).JoinIdAsync(id);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task AFullMeetingAnswers409With20003AndTheAudienceHasItsOwnCap(StoreKind store)
+    {
+        await using var server = await Stores.StartAsync(store, new Dictionary<string, string?> { ["Meetings:MaxAudience"] = "1" });
+        var host = await server.UserAsync();
+        var id = await host.CreateMeetingIdAsync(b => b["max_participants"] = 1);
+        // The host takes no seat of max_participants.
+        await host.JoinIdAsync(id);
+        var first = await server.UserAsync();
+        var second = await server.UserAsync();
+        var firstPid = await first.JoinIdAsync(id);
+        await ApiAssert.ErrorAsync(await second.JoinAsync(id), HttpStatusCode.Conflict, 20003);
+        // Audience fit beside a full room, up to their own cap (1 here).
+        await second.JoinIdAsync(id, new { role = "audience" });
+        var third = await server.UserAsync();
+        await ApiAssert.ErrorAsync(await third.JoinAsync(id, new { role = "audience" }), HttpStatusCode.Conflict, 20003);
+        // Promoting an audience member into a full room is refused too.
+        var secondPid = (await host.ParticipantsAsync(id)).EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == second.Id).GetProperty("participant_id").GetInt64();
+        await ApiAssert.ErrorAsync(await host.PostAsync($"api/v1/meetings/{id}/participants/{secondPid}/role", new { role = "participant" }), HttpStatusCode.Conflict, 20003);
+        // A seat freed by leaving is taken by the next joiner.
+        await ApiAssert.SuccessAsync(await first.PostAsync($"api/v1/meetings/{id}/leave"));
+        await ApiAssert.SuccessAsync(await host.PostAsync($"api/v1/meetings/{id}/participants/{secondPid}/role", new { role = "participant" }));
+        await ApiAssert.ErrorAsync(await first.JoinAsync(id), HttpStatusCode.Conflict, 20003);
+        await third.JoinIdAsync(id, new { role = "audience" });
+        Assert.NotEqual(0, firstPid);
     }
 }
