@@ -10,8 +10,9 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
-dotnet build src/WeCompany.Server/WeCompany.Server.csproj -c Release -nologo -v quiet >/dev/null
-dll=src/WeCompany.Server/bin/Release/net10.0/WeCompanyServer.dll
+# The published, self-contained, ReadyToRun server: what `make` produces as ./bin/WeCompanyServer.
+make --no-print-directory publish >/dev/null
+server=bin/WeCompanyServer
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
 work=$(mktemp -d)
@@ -22,7 +23,7 @@ startups=()
 for i in 1 2 3 4 5; do
   rm -rf "$work/data"
   t0=$(date +%s%N)
-  WECOMPANY_Http__Address=127.0.0.1 dotnet "$dll" --http-port "$port" -p 0 --media-port 0 --data-dir "$work/data" >"$work/server.log" 2>&1 &
+  WECOMPANY_Http__Address=127.0.0.1 "$server" --http-port "$port" -p 0 --media-port 0 --data-dir "$work/data" >"$work/server.log" 2>&1 &
   pid=$!
   until curl -sf "$base/readyz" >/dev/null 2>&1; do sleep 0.01; done
   t1=$(date +%s%N)
@@ -33,7 +34,7 @@ startup_median=$(printf '%s\n' "${startups[@]}" | sort -n | sed -n 3p)
 
 rm -rf "$work/data"
 WECOMPANY_Http__Address=127.0.0.1 WECOMPANY_Logging__LogLevel__Default=Warning \
-  dotnet "$dll" --http-port "$port" -p 0 --media-port 0 --data-dir "$work/data" >"$work/server.log" 2>&1 &
+  "$server" --http-port "$port" -p 0 --media-port 0 --data-dir "$work/data" >"$work/server.log" 2>&1 &
 pid=$!
 until curl -sf "$base/readyz" >/dev/null 2>&1; do sleep 0.01; done
 curl -sf -XPOST "$base/api/v1/auth/register" -H 'content-type: application/json' \
