@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tiers start or drive: PostgreSQL (store tests), wrk (benchmarks), Chromium and
-# aioice/aiortc (independent WebRTC peers).
-packages=(postgresql wrk chromium python3-aioice python3-aiortc)
+# aioice/aiortc (independent WebRTC peers), coturn (TURN credential tests).
+packages=(postgresql wrk chromium python3-aioice python3-aiortc coturn)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -120,6 +120,14 @@ public static class ServerHost
         services.AddAuthorization();
 
         services.AddSingleton<IMeetingEventBus, LocalMeetingEventBus>();
+        // Meetings.
+        services.AddOptions<MeetingsOptions>().BindConfiguration("Meetings").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TurnOptions>().BindConfiguration("Turn").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TurnCredentials>();
+        services.AddSingleton<MeetingStore>();
+        services.AddSingleton<ParticipantStore>();
+        services.AddSingleton<MeetingService>();
+        services.AddHostedService<MeetingSweeper>();
         services.AddSingleton<PresenceRegistry>();
     }
 
@@ -148,6 +156,7 @@ public static class ServerHost
         });
 
         app.MapAccounts();
+        app.MapMeetings();
         WebClient.MapFallback(app);
     }
 
