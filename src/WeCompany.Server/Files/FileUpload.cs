@@ -50,7 +50,8 @@ internal sealed class FileUploadReader(IFileStorage storage, IMeetingAccess acce
         var reader = new MultipartReader(HeaderUtilities.RemoveQuotes(mediaType.Boundary).ToString(), request.Body)
         {
             BodyLengthLimit = null,
-            HeadersLengthLimit = 16 * 1024,
+            // Part headers: room for a file name of thousands of characters twice (filename and filename*).
+            HeadersLengthLimit = 64 * 1024,
         };
         long? meetingId = null;
         string? fileType = null;
@@ -60,7 +61,7 @@ internal sealed class FileUploadReader(IFileStorage storage, IMeetingAccess acce
         {
             while (await reader.ReadNextSectionAsync(ct) is { } section)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 {
                     continue;
                 }
@@ -108,25 +109,29 @@ internal sealed class FileUploadReader(IFileStorage storage, IMeetingAccess acce
                     }
                 }
             }
+            var failure = await ValidateCompleteAsync(meetingId, fileType, file, accessChecked, userId, ct);
+            if (failure is not null)
+            {
+                return failure;
+            }
+            var complete = new ReceivedUpload(meetingId!.Value, fileType!, file!.Name, file.Format, file.Size, file.Object);
+            file = null;
+            return complete;
         }
         catch (Exception e) when (e is BadHttpRequestException { StatusCode: 413 })
         {
-            await DisposeAsync(file);
             return TooLarge(limits.MaxFileBytes);
         }
-        catch
+        catch (InvalidDataException e)
         {
-            await DisposeAsync(file);
-            throw;
+            // MultipartReader: a malformed body, or part headers over the limit.
+            return UploadFailed("The multipart body is malformed: " + e.Message);
         }
-
-        var failure = await ValidateCompleteAsync(meetingId, fileType, file, accessChecked, userId, ct);
-        if (failure is not null)
+        finally
         {
+            // Every way out but success drops the bytes received so far.
             await DisposeAsync(file);
-            return failure;
         }
-        return new ReceivedUpload(meetingId!.Value, fileType!, file!.Name, file.Format, file.Size, file.Object);
     }
 
     private async Task<ApiError?> ValidateCompleteAsync(long? meetingId, string? fileType, ReceivedFile? file, bool accessChecked, long userId, CancellationToken ct)
