@@ -177,9 +177,14 @@ public static class AudioDecoder
             }
             var resampled = Resampler.Resample(mono.AsSpan(0, frames), format.Rate, PcmAudio.SampleRate);
             var samples = new short[resampled.Length];
+            // Requantising to 16 bits adds triangular (TPDF) dither of ±1 LSB, as sox does: exact digital
+            // silence (synthetic speech has it) makes pocketsphinx's log-energy features degenerate. Audio that
+            // is already 16 kHz mono 16-bit is passed through untouched. Seeded: the same input decodes the same.
+            var dither = format is { Rate: PcmAudio.SampleRate, Channels: 1, Bits: 16 } ? null : new Random(frames);
             for (var i = 0; i < resampled.Length; i++)
             {
-                samples[i] = (short)Math.Clamp(MathF.Round(resampled[i] * 32768f), short.MinValue, short.MaxValue);
+                var noise = dither is null ? 0f : (float)(dither.NextDouble() - dither.NextDouble());
+                samples[i] = (short)Math.Clamp(MathF.Round((resampled[i] * 32768f) + noise), short.MinValue, short.MaxValue);
             }
             return new PcmAudio(samples, duration);
         }
