@@ -84,8 +84,8 @@ public sealed class RemoteSpeechOptions
     [Required]
     public string Model { get; set; } = "whisper-1";
 
-    /// <summary>Languages to send to it (whisper speaks many; list those you want it to take).</summary>
-    public string[] Languages { get; set; } = ["zh", "en"];
+    /// <summary>Languages to send to it (whisper speaks many): Chinese by default; add "en" to prefer it over pocketsphinx for English.</summary>
+    public string[] Languages { get; set; } = ["zh"];
 
     /// <summary>Time allowed per request: 60 s of audio takes a CPU whisper well under this.</summary>
     [Range(1, 600)]

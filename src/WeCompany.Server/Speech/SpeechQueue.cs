@@ -26,6 +26,9 @@ public sealed class SpeechQueue : IHostedService, IDisposable
         });
     }
 
+    /// <summary>Jobs waiting for a worker (not counting those being worked on).</summary>
+    public int Waiting => _jobs.Reader.Count;
+
     /// <summary>Queues <paramref name="work"/>; null when the queue is full. The task completes with its result.</summary>
     public Task<T>? TryEnqueue<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
@@ -76,9 +79,10 @@ public sealed class SpeechQueue : IHostedService, IDisposable
     // A dedicated thread blocks on the queue and on each job: the job's CPU stays here, not on the thread pool.
     private void Work()
     {
+        var stopping = _stopping.Token;
         try
         {
-            while (_jobs.Reader.WaitToReadAsync(_stopping.Token).AsTask().GetAwaiter().GetResult())
+            while (_jobs.Reader.WaitToReadAsync(stopping).AsTask().GetAwaiter().GetResult())
             {
                 while (_jobs.Reader.TryRead(out var job))
                 {
@@ -86,7 +90,7 @@ public sealed class SpeechQueue : IHostedService, IDisposable
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
             // Shutting down.
         }
