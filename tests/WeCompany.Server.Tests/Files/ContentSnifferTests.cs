@@ -3,7 +3,6 @@ using WeCompany.Server.Files;
 
 namespace WeCompany.Server.Tests.Files;
 
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ContentSnifferTests
 {
     [Theory]

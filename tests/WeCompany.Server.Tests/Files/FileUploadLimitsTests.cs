@@ -5,20 +5,21 @@ using System.Net.Sockets;
 using System.Text;
 using WeCompany.Protocol.Rest;
 using WeCompany.Server.Files;
+using WeCompany.Server.Tests.Infrastructure;
 using static WeCompany.Server.Tests.Files.FileUploads;
 
 namespace WeCompany.Server.Tests.Files;
 
 /// <summary>The bad uploads of issue 8; after each, a good upload still works.</summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class FileUploadLimitsTests
 {
     private const long Meeting = 7;
 
-    private static async Task<(RunningServer Server, long UserId, HttpClient Client)> StartAsync(Dictionary<string, string?>? settings = null)
+    private static async Task<(RunningServer Server, long UserId, HttpClient Client)> StartAsync(Dictionary<string, string?>? settings = null, StoreKind store = StoreKind.Sqlite)
     {
         var meetings = new TestMeetingAccess();
-        var server = await RunningServer.StartAsync(settings, services => services.AddSingleton<IMeetingAccess>(meetings));
+        var postgres = store == StoreKind.Postgres ? await PostgresServer.CreateDatabaseAsync() : null;
+        var server = await RunningServer.StartAsync(settings, services => services.AddSingleton<IMeetingAccess>(meetings), postgres);
         var (userId, client) = await server.RegisterAsync("uploader");
         meetings.AddMeeting(Meeting, userId);
         return (server, userId, client);
@@ -141,10 +142,11 @@ public sealed class FileUploadLimitsTests
         await UploadOkAsync(client, Pdf(1000), "after.pdf", Meeting);
     }
 
-    [Fact]
-    public async Task TwoUploadsRacingForTheLastQuotaOnlyOneFits()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task TwoUploadsRacingForTheLastQuotaOnlyOneFits(StoreKind store)
     {
-        var (server, _, client) = await StartAsync(new() { ["Files:QuotaBytesPerUser"] = "150000" });
+        var (server, _, client) = await StartAsync(new() { ["Files:QuotaBytesPerUser"] = "150000" }, store);
         await using var _ = server;
 
         for (var round = 0; round < 3; round++)

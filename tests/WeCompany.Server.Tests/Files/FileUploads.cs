@@ -6,7 +6,6 @@ using WeCompany.Protocol.Rest;
 namespace WeCompany.Server.Tests.Files;
 
 /// <summary>Builds upload requests and reads their answers for the files tests.</summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static class FileUploads
 {
     /// <summary>A PDF-looking payload of <paramref name="size"/> bytes (the signature, then pseudo-random bytes).</summary>

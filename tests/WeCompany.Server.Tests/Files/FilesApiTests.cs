@@ -6,19 +6,20 @@ using WeCompany.Protocol;
 using WeCompany.Protocol.Rest;
 using WeCompany.Server.Files;
 using WeCompany.Server.Meetings;
+using WeCompany.Server.Tests.Infrastructure;
 using static WeCompany.Server.Tests.Files.FileUploads;
 
 namespace WeCompany.Server.Tests.Files;
 
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class FilesApiTests
 {
     private const long Meeting = 100;
 
-    private static async Task<(RunningServer Server, TestMeetingAccess Meetings)> StartAsync(Dictionary<string, string?>? settings = null)
+    private static async Task<(RunningServer Server, TestMeetingAccess Meetings)> StartAsync(StoreKind store = StoreKind.Sqlite)
     {
         var meetings = new TestMeetingAccess();
-        var server = await RunningServer.StartAsync(settings, services => services.AddSingleton<IMeetingAccess>(meetings));
+        var postgres = store == StoreKind.Postgres ? await PostgresServer.CreateDatabaseAsync() : null;
+        var server = await RunningServer.StartAsync(null, services => services.AddSingleton<IMeetingAccess>(meetings), postgres);
         return (server, meetings);
     }
 
@@ -101,10 +102,11 @@ public sealed class FilesApiTests
         Assert.Contains(info.FileUrl, posted.Content, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task OnlyTheMeetingsParticipantsMayListOrDownload()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task OnlyTheMeetingsParticipantsMayListOrDownload(StoreKind store)
     {
-        var (server, meetings) = await StartAsync();
+        var (server, meetings) = await StartAsync(store);
         await using var _ = server;
         var (hostId, host) = await server.RegisterAsync("host1");
         var (guestId, guest) = await server.RegisterAsync("guest1");
@@ -129,10 +131,11 @@ public sealed class FilesApiTests
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
 
-    [Fact]
-    public async Task OnlyTheUploaderOrTheHostMayDelete()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task OnlyTheUploaderOrTheHostMayDelete(StoreKind store)
     {
-        var (server, meetings) = await StartAsync();
+        var (server, meetings) = await StartAsync(store);
         await using var _ = server;
         var (hostId, host) = await server.RegisterAsync("host2");
         var (aliceId, alice) = await server.RegisterAsync("alice2");

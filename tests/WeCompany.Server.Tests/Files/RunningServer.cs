@@ -7,14 +7,15 @@ using WeCompany.Protocol;
 using WeCompany.Protocol.Rest;
 using Microsoft.Extensions.DependencyInjection;
 using WeCompany.Server.Hosting;
+using WeCompany.Server.Tests.Infrastructure;
 
 namespace WeCompany.Server.Tests.Files;
 
 /// <summary>
 /// A real server on 127.0.0.1 (port chosen by the system) with a data folder of its own, for the files and
-/// speech tests. Extra settings and services (the meeting access table) are given per test.
+/// speech tests, on SQLite or a fresh PostgreSQL database. Unlike the shared TestServer it takes extra services:
+/// the meeting access table (<see cref="TestMeetingAccess"/>) until the meetings feature implements it.
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RunningServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -35,7 +36,7 @@ public sealed class RunningServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<RunningServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    public static async Task<RunningServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, PostgresDatabase? postgres = null)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "wecompany-files-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDir);
@@ -47,6 +48,11 @@ public sealed class RunningServer : IAsyncDisposable
             ["Auth:PasswordIterations"] = "10000",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        if (postgres is not null)
+        {
+            overrides["Storage:Provider"] = "postgres";
+            overrides["Storage:ConnectionString"] = postgres.ConnectionString;
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             overrides[key] = value;

@@ -7,7 +7,6 @@ namespace WeCompany.Server.Tests.Files;
 /// The meetings feature's answer to "who may see this meeting's files", held in a table the test fills
 /// (the meetings store is written in parallel; the integrator implements <see cref="IMeetingAccess"/> over it).
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class TestMeetingAccess : IMeetingAccess
 {
     private readonly ConcurrentDictionary<long, ConcurrentDictionary<long, MeetingAccess>> _meetings = new();

@@ -8,7 +8,6 @@ using static WeCompany.Server.Tests.Speech.SpeechAudio;
 namespace WeCompany.Server.Tests.Speech;
 
 /// <summary>The embedded engine against real recordings and espeak-ng speech (issue 8, "Proved against real data").</summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class PocketSphinxRecognitionTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly string[] Sentences =

@@ -12,7 +12,6 @@ namespace WeCompany.Server.Tests.Speech;
 /// The remote engine against <see cref="TranscriptionContractServer"/>: a contract test of the
 /// /v1/audio/transcriptions exchange, not of a real whisper model.
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RemoteSpeechEngineContractTests
 {
     private static Task<RunningServer> StartAsync(string url, string key, Dictionary<string, string?>? extra = null)

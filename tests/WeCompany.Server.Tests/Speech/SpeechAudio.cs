@@ -7,7 +7,6 @@ using WeCompany.Protocol.Rest;
 namespace WeCompany.Server.Tests.Speech;
 
 /// <summary>Real audio for the speech tests: pocketsphinx-testdata's recording, espeak-ng speech, sox conversions.</summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static class SpeechAudio
 {
     /// <summary>16 kHz signed 16-bit mono, "go forward ten meters" (Debian package pocketsphinx-testdata).</summary>

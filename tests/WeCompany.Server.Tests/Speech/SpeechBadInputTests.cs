@@ -11,7 +11,6 @@ using static WeCompany.Server.Tests.Speech.SpeechAudio;
 namespace WeCompany.Server.Tests.Speech;
 
 /// <summary>The bad speech inputs of issue 8, each answered clearly and each followed by a request that works.</summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SpeechBadInputTests : IAsyncLifetime
 {
     private RunningServer _server = null!;
