@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tiers start or drive: PostgreSQL (store tests), wrk (benchmarks).
-packages=(postgresql wrk)
+# Debian packages the tiers start or drive: PostgreSQL (store tests), wrk (benchmarks),
+# pocketsphinx with its English model and test recordings, espeak-ng and sox (speech tests and bench).
+packages=(postgresql wrk pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata espeak-ng sox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
