@@ -189,7 +189,10 @@ internal sealed class FileUploadReader(IFileStorage storage, IMeetingAccess acce
 
             upload = await storage.BeginAsync(ct);
             long size = prefixLength;
-            await upload.Content.WriteAsync(buffer.AsMemory(0, prefixLength), ct);
+            if (!await TryWriteAsync(upload, buffer.AsMemory(0, prefixLength), ct))
+            {
+                return StoreFailed();
+            }
             while (true)
             {
                 var read = await body.ReadAsync(buffer.AsMemory(0, CopyBufferBytes), ct);
@@ -208,7 +211,10 @@ internal sealed class FileUploadReader(IFileStorage storage, IMeetingAccess acce
                     await upload.DisposeAsync();
                     return QuotaExceeded(limits.QuotaBytesPerUser);
                 }
-                await upload.Content.WriteAsync(buffer.AsMemory(0, read), ct);
+                if (!await TryWriteAsync(upload, buffer.AsMemory(0, read), ct))
+                {
+                    return StoreFailed();
+                }
             }
             if (size > quotaLeft)
             {
@@ -227,6 +233,20 @@ internal sealed class FileUploadReader(IFileStorage storage, IMeetingAccess acce
                 // Reached only when reading failed (the client went away, the body broke a limit): drop the partial file.
                 await upload.DisposeAsync();
             }
+        }
+    }
+
+    // Failures of our own storage (not of the client's connection, which fails the reads) answer 30001.
+    private static async Task<bool> TryWriteAsync(IFileUpload upload, ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    {
+        try
+        {
+            await upload.Content.WriteAsync(bytes, ct);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 
@@ -270,11 +290,15 @@ internal sealed class FileUploadReader(IFileStorage storage, IMeetingAccess acce
         }
     }
 
-    internal static ApiError UploadFailed(string details) =>
-        new(400, "UploadFailed", ErrorCodes.UploadFailed, "File upload failed", details);
+    // The client sent something unusable (not multipart, no file, an empty file): a validation error.
+    internal static ApiError UploadFailed(string details) => ApiError.Validation(details);
+
+    // The server could not store the bytes (disk full, I/O error): 30001.
+    internal static ApiError StoreFailed() =>
+        new(500, "UploadFailed", ErrorCodes.UploadFailed, "File upload failed", "The file could not be stored; try again later.");
 
     internal static ApiError TypeUnsupported(string details) =>
-        new(400, "UnsupportedFileType", ErrorCodes.FileTypeUnsupported, "File format not supported", details);
+        new(415, "UnsupportedFileType", ErrorCodes.FileTypeUnsupported, "File format not supported", details);
 
     internal static ApiError TooLarge(long maxBytes) =>
         new(413, "PayloadTooLarge", ErrorCodes.FileTooLarge, "File too large", $"Files may be at most {maxBytes} bytes.");

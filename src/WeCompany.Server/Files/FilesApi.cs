@@ -13,7 +13,7 @@ public static class FilesApi
         media.MapPost("/upload", UploadAsync)
             .WithSummary("Upload a file into a meeting (multipart/form-data: file, meeting_id, file_type); streamed to storage")
             .Accepts<IFormFile>("multipart/form-data")
-            .Produces<ApiResponse<FileInfoResponse>>().ProducesApiErrors(400, 401, 403, 404, 413);
+            .Produces<ApiResponse<FileInfoResponse>>().ProducesApiErrors(400, 401, 403, 404, 413, 415, 500);
         media.MapGet("/files/{fileId}", DownloadAsync)
             .WithSummary("Download a file (Range, ETag and Content-Disposition with the original name)")
             .Produces(200, contentType: "application/octet-stream").Produces(206).ProducesApiErrors(401, 403, 404, 416);

@@ -209,7 +209,7 @@ public static class AudioDecoder
     private static float Sanitize(float value) => float.IsFinite(value) ? Math.Clamp(value, -1f, 1f) : 0f;
 
     private static ApiError Unsupported(string details) =>
-        new(400, "UnsupportedAudioFormat", ErrorCodes.FileTypeUnsupported, "Audio format not supported", details);
+        new(415, "UnsupportedAudioFormat", ErrorCodes.FileTypeUnsupported, "Audio format not supported", details);
 
     private sealed record WavFormat(int Tag, int Channels, int Rate, int Bits);
 }

@@ -15,7 +15,7 @@ public sealed partial class SpeechService(SpeechEngines engines, SpeechQueue que
         var format = request.Format?.Trim().ToLowerInvariant() ?? "wav";
         if (format is not ("wav" or "pcm"))
         {
-            return new ApiError(400, "UnsupportedAudioFormat", ErrorCodes.FileTypeUnsupported, "Audio format not supported",
+            return new ApiError(415, "UnsupportedAudioFormat", ErrorCodes.FileTypeUnsupported, "Audio format not supported",
                 $"format must be \"wav\" or \"pcm\", not \"{request.Format}\".");
         }
         if (string.IsNullOrWhiteSpace(request.Language))
@@ -26,10 +26,9 @@ public sealed partial class SpeechService(SpeechEngines engines, SpeechQueue que
         var engine = engines.For(language);
         if (engine is null)
         {
-            return engines.All.Count == 0
-                ? new ApiError(503, "AiUnavailable", ErrorCodes.AiUnavailable, "AI service unavailable", "Speech recognition: " + engines.Describe() + ".")
-                : new ApiError(400, "AiUnavailable", ErrorCodes.AiUnavailable, "AI service unavailable",
-                    $"No speech engine here takes language \"{request.Language}\"; {engines.Describe()}.");
+            return new ApiError(503, "AiUnavailable", ErrorCodes.AiUnavailable, "AI service unavailable", engines.All.Count == 0
+                ? "Speech recognition: " + engines.Describe() + "."
+                : $"No speech engine here takes language \"{request.Language}\"; {engines.Describe()}.");
         }
         if (string.IsNullOrEmpty(request.AudioData))
         {

@@ -78,7 +78,7 @@ public sealed class FileUploadLimitsTests
         using var bad = await UploadAsync(client, content, name, Meeting, fileType);
         using var badFieldsLast = await UploadAsync(client, content, name, Meeting, fileType, fieldsFirst: false);
 
-        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, bad.StatusCode);
         Assert.Equal(ErrorCodes.FileTypeUnsupported, (await ErrorAsync(bad)).Code);
         Assert.Equal(ErrorCodes.FileTypeUnsupported, (await ErrorAsync(badFieldsLast)).Code);
         await UploadOkAsync(client, Pdf(1000), "good.pdf", Meeting);
@@ -186,7 +186,7 @@ public sealed class FileUploadLimitsTests
 
         Assert.Equal(HttpStatusCode.BadRequest, noFile.StatusCode);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, notMultipart.StatusCode);
-        Assert.Equal(ErrorCodes.UploadFailed, (await ErrorAsync(empty)).Code);
+        Assert.Equal(ErrorCodes.ValidationFailed, (await ErrorAsync(empty)).Code);
         await UploadOkAsync(client, Pdf(1000), "fine.pdf", Meeting);
     }
 }

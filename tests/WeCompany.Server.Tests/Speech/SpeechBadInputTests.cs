@@ -99,7 +99,7 @@ public sealed class SpeechBadInputTests : IAsyncLifetime
     public async Task AnUnknownFormatIsRefusedNamingTheSupportedOnes(string format) =>
         await AssertRefusedThenAGoodRequestWorksAsync(
             await RecognizeAsync(_client, GoForward(), format, "en", 16000),
-            HttpStatusCode.BadRequest, ErrorCodes.FileTypeUnsupported, "\"wav\" or \"pcm\"");
+            HttpStatusCode.UnsupportedMediaType, ErrorCodes.FileTypeUnsupported, "\"wav\" or \"pcm\"");
 
     [Fact]
     public async Task ZeroSecondAudioIsRefused() =>
@@ -123,19 +123,19 @@ public sealed class SpeechBadInputTests : IAsyncLifetime
     public async Task A64BitFloatWavIsRefusedClearly() =>
         await AssertRefusedThenAGoodRequestWorksAsync(
             await RecognizeAsync(_client, await GoForwardAsWavAsync(_folder, 16000, 1, "floating-point", 64)),
-            HttpStatusCode.BadRequest, ErrorCodes.FileTypeUnsupported, "64-bit float");
+            HttpStatusCode.UnsupportedMediaType, ErrorCodes.FileTypeUnsupported, "64-bit float");
 
     [Fact]
     public async Task AnALawWavIsRefusedClearly() =>
         await AssertRefusedThenAGoodRequestWorksAsync(
             await RecognizeAsync(_client, await GoForwardAsWavAsync(_folder, 8000, 1, "a-law", 8)),
-            HttpStatusCode.BadRequest, ErrorCodes.FileTypeUnsupported, "A-law");
+            HttpStatusCode.UnsupportedMediaType, ErrorCodes.FileTypeUnsupported, "A-law");
 
     [Fact]
     public async Task AnUnsupportedLanguageAnswers40001NamingWhatIsSupported() =>
         await AssertRefusedThenAGoodRequestWorksAsync(
             await RecognizeAsync(_client, GoForward(), "pcm", "fr", 16000),
-            HttpStatusCode.BadRequest, ErrorCodes.AiUnavailable, "en (pocketsphinx)");
+            HttpStatusCode.ServiceUnavailable, ErrorCodes.AiUnavailable, "en (pocketsphinx)");
 
     [Fact]
     public async Task MalformedJsonIsRefused() =>
