@@ -24,5 +24,10 @@ public sealed record FileInfoResponse(
     long MeetingId,
     long UploadedBy);
 
-/// <summary>GET /api/v1/meetings/{id}/files: the meeting's files, newest first.</summary>
-public sealed record FileListResponse(IReadOnlyList<FileInfoResponse> Files, int Total);
+/// <summary>GET /api/v1/meetings/{id}/files?page=&amp;page_size=: one page of the meeting's files, newest first.</summary>
+/// <param name="Files">The page's files.</param>
+/// <param name="Total">Files in the meeting.</param>
+/// <param name="Page">1-based page number.</param>
+/// <param name="PageSize">Files per page (at most 100).</param>
+/// <param name="TotalPages">Pages in all.</param>
+public sealed record FileListResponse(IReadOnlyList<FileInfoResponse> Files, long Total, int Page, int PageSize, int TotalPages);

@@ -75,12 +75,16 @@ public sealed class FileStore(Database database)
             "SELECT " + Columns + " FROM files WHERE public_id = @publicId", new { publicId }, cancellationToken: ct));
     }
 
-    public async Task<IReadOnlyList<FileRecord>> ListForMeetingAsync(long meetingId, CancellationToken ct)
+    /// <summary>One page of the meeting's files, newest first, and how many there are.</summary>
+    public async Task<(IReadOnlyList<FileRecord> Files, long Total)> ListForMeetingAsync(long meetingId, int offset, int limit, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM files WHERE meeting_id = @meetingId", new { meetingId }, cancellationToken: ct));
         var rows = await connection.QueryAsync<FileRecord>(new CommandDefinition(
-            "SELECT " + Columns + " FROM files WHERE meeting_id = @meetingId ORDER BY created_at DESC, id DESC", new { meetingId }, cancellationToken: ct));
-        return rows.AsList();
+            "SELECT " + Columns + " FROM files WHERE meeting_id = @meetingId ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset",
+            new { meetingId, limit, offset }, cancellationToken: ct));
+        return (rows.AsList(), total);
     }
 
     /// <summary>Removes the row and gives its bytes back to the uploader's quota; false when it was already gone.</summary>

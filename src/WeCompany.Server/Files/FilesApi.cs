@@ -21,8 +21,8 @@ public static class FilesApi
             .WithSummary("Delete a file (its uploader or the meeting's host)")
             .Produces<ApiResponse<object>>().ProducesApiErrors(401, 403, 404);
         app.MapGet("/api/v1/meetings/{meetingId:long}/files", ListAsync).WithTags("Files").RequireAuthorization()
-            .WithSummary("The meeting's files, newest first (participants only)")
-            .Produces<ApiResponse<FileListResponse>>().ProducesApiErrors(401, 403, 404);
+            .WithSummary("The meeting's files, newest first, by page (page, page_size ≤ 100; participants only)")
+            .Produces<ApiResponse<FileListResponse>>().ProducesApiErrors(400, 401, 403, 404);
         return app;
     }
 
@@ -52,6 +52,6 @@ public static class FilesApi
     private static async Task<IResult> DeleteAsync(string fileId, HttpContext context, FilesService files, CancellationToken ct) =>
         (await files.DeleteAsync(fileId, context.User.UserId(), ct)).ToHttp();
 
-    private static async Task<IResult> ListAsync(long meetingId, HttpContext context, FilesService files, CancellationToken ct) =>
-        (await files.ListAsync(meetingId, context.User.UserId(), context.Request, ct)).ToHttp();
+    private static async Task<IResult> ListAsync(long meetingId, HttpContext context, FilesService files, CancellationToken ct, int page = 1, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "page_size")] int pageSize = 20) =>
+        (await files.ListAsync(meetingId, context.User.UserId(), page, pageSize, context.Request, ct)).ToHttp();
 }

@@ -65,8 +65,15 @@ public sealed partial class FilesService(
         return info;
     }
 
-    public async Task<Result<FileListResponse>> ListAsync(long meetingId, long userId, HttpRequest request, CancellationToken ct)
+    /// <summary>Largest page of a file list, as for every list of the API.</summary>
+    public const int MaxPageSize = 100;
+
+    public async Task<Result<FileListResponse>> ListAsync(long meetingId, long userId, int page, int pageSize, HttpRequest request, CancellationToken ct)
     {
+        if (page < 1 || pageSize is < 1 or > MaxPageSize)
+        {
+            return ApiError.Validation($"page must be at least 1 and page_size 1 to {MaxPageSize}.");
+        }
         switch (await access.GetAccessAsync(meetingId, userId, ct))
         {
             case MeetingAccess.MeetingNotFound:
@@ -74,8 +81,8 @@ public sealed partial class FilesService(
             case MeetingAccess.NotParticipant:
                 return ApiError.Forbidden(ErrorCodes.NotInMeeting, "Only the meeting's participants may see its files.");
         }
-        var files = await store.ListForMeetingAsync(meetingId, ct);
-        return new FileListResponse(files.Select(f => ToResponse(f, request)).ToList(), files.Count);
+        var (files, total) = await store.ListForMeetingAsync(meetingId, (int)Math.Min(int.MaxValue, (long)(page - 1) * pageSize), pageSize, ct);
+        return new FileListResponse(files.Select(f => ToResponse(f, request)).ToList(), total, page, pageSize, (int)((total + pageSize - 1) / pageSize));
     }
 
     public async Task<Result<FileDownload>> OpenAsync(string fileId, long userId, CancellationToken ct)

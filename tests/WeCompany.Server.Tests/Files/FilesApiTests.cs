@@ -133,6 +133,28 @@ public sealed class FilesApiTests
 
     [Theory]
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task TheListComesNewestFirstByPage(StoreKind store)
+    {
+        var (server, meetings) = await StartAsync(store);
+        await using var _ = server;
+        var (hostId, host) = await server.RegisterAsync("pager");
+        meetings.AddMeeting(Meeting, hostId);
+        for (var i = 1; i <= 5; i++)
+        {
+            await UploadOkAsync(host, Pdf(100, i), $"file{i}.pdf", Meeting);
+        }
+
+        using var second = await host.GetAsync($"/api/v1/meetings/{Meeting}/files?page=2&page_size=2").WaitAsync(TimeSpan.FromSeconds(10));
+        using var tooBig = await host.GetAsync($"/api/v1/meetings/{Meeting}/files?page_size=101").WaitAsync(TimeSpan.FromSeconds(10));
+
+        var page = (await second.Content.ReadFromJsonAsync<ApiResponse<FileListResponse>>(WireJson.Options))!.Data;
+        Assert.Equal(["file3.pdf", "file2.pdf"], page.Files.Select(f => f.FileName));
+        Assert.Equal((5L, 2, 2, 3), (page.Total, page.Page, page.PageSize, page.TotalPages));
+        Assert.Equal(HttpStatusCode.BadRequest, tooBig.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task OnlyTheUploaderOrTheHostMayDelete(StoreKind store)
     {
         var (server, meetings) = await StartAsync(store);
