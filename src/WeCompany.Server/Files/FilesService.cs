@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using WeCompany.Protocol.Rest;
+using WeCompany.Server.Diagnostics;
 using WeCompany.Server.Http;
 using WeCompany.Server.Meetings;
 
@@ -18,8 +19,12 @@ public sealed partial class FilesService(
     IOptions<FilesOptions> options,
     IOptions<HttpOptions> http,
     TimeProvider clock,
+    MetricsRegistry metrics,
     ILogger<FilesService> logger)
 {
+    private readonly Counter _uploads = metrics.Counter("files_uploaded_total", "Files stored by uploads.");
+    private readonly Counter _uploadedBytes = metrics.Counter("files_uploaded_bytes_total", "Bytes stored by uploads.");
+
     internal async Task<Result<FileInfoResponse>> UploadAsync(HttpContext context, long userId, string uploaderName, CancellationToken ct)
     {
         var reader = new FileUploadReader(storage, access, store, options);
@@ -59,6 +64,8 @@ public sealed partial class FilesService(
             await storage.DeleteAsync(stored.Key, CancellationToken.None);
             return FileUploadReader.QuotaExceeded(options.Value.QuotaBytesPerUser);
         }
+        _uploads.Increment();
+        _uploadedBytes.Add(saved.SizeBytes);
         var info = ToResponse(saved, context.Request);
         Log.Uploaded(logger, saved.PublicId, saved.MeetingId, userId, saved.SizeBytes);
         await events.PublishAsync(new MeetingNotice(saved.MeetingId, userId, $"{uploaderName} shared {saved.FileName}: {info.FileUrl}"), ct);

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using WeCompany.Server.Diagnostics;
 
 namespace WeCompany.Server.Speech;
 
@@ -15,7 +16,7 @@ public sealed class SpeechQueue : IHostedService, IDisposable
     private readonly List<Thread> _threads = [];
     private readonly CancellationTokenSource _stopping = new();
 
-    public SpeechQueue(IOptions<SpeechOptions> options)
+    public SpeechQueue(IOptions<SpeechOptions> options, MetricsRegistry metrics)
     {
         _workers = options.Value.Workers;
         _jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(options.Value.QueueCapacity)
@@ -24,6 +25,7 @@ public sealed class SpeechQueue : IHostedService, IDisposable
             SingleReader = false,
             SingleWriter = false,
         });
+        metrics.Gauge("speech_queue_waiting", "Recognitions waiting for a speech worker.", () => Waiting);
     }
 
     /// <summary>Jobs waiting for a worker (not counting those being worked on).</summary>

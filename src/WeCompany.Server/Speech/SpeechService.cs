@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using WeCompany.Protocol.Rest;
+using WeCompany.Server.Diagnostics;
 using WeCompany.Server.Http;
 
 namespace WeCompany.Server.Speech;
@@ -8,8 +9,13 @@ namespace WeCompany.Server.Speech;
 /// Checks a recognition request, decodes its base64 on the request thread (cheap), then queues the audio
 /// decoding and the engine's work for a speech worker and waits for the answer.
 /// </summary>
-public sealed partial class SpeechService(SpeechEngines engines, SpeechQueue queue, IOptions<SpeechOptions> options, ILogger<SpeechService> logger)
+public sealed partial class SpeechService(SpeechEngines engines, SpeechQueue queue, IOptions<SpeechOptions> options, MetricsRegistry metrics, ILogger<SpeechService> logger)
 {
+    private readonly Counter _recognised = metrics.Counter("speech_recognitions_total", "Recognitions answered with a transcript.");
+    private readonly Counter _audioMillis = metrics.Counter("speech_audio_milliseconds_total", "Milliseconds of audio recognised.");
+    private readonly Counter _failed = metrics.Counter("speech_engine_failures_total", "Recognitions the engine failed (40002).");
+    private readonly Counter _refused = metrics.Counter("speech_queue_full_total", "Recognitions refused because the queue was full (429).");
+
     public async Task<Result<SpeechRecognitionResponse>> RecognizeAsync(SpeechRecognitionRequest request, CancellationToken ct)
     {
         var format = request.Format?.Trim().ToLowerInvariant() ?? "wav";
@@ -49,6 +55,7 @@ public sealed partial class SpeechService(SpeechEngines engines, SpeechQueue que
         var pending = queue.TryEnqueue(token => RecognizeBytesAsync(audioBytes.AsMemory(0, length), format, sampleRate, engine, language, token), ct);
         if (pending is null)
         {
+            _refused.Increment();
             return new Result<SpeechRecognitionResponse>(
                 ApiError.TooManyRequests(ErrorCodes.AiBusy, "Speech recognition is busy; retry shortly."), TimeSpan.FromSeconds(1));
         }
@@ -67,10 +74,13 @@ public sealed partial class SpeechService(SpeechEngines engines, SpeechQueue que
         try
         {
             var transcript = await engine.RecognizeAsync(audio, language, ct);
+            _recognised.Increment();
+            _audioMillis.Add((long)(audio.DurationSeconds * 1000));
             return new SpeechRecognitionResponse(transcript.Text, Math.Round(transcript.Confidence, 3), language, Math.Round(audio.DurationSeconds, 3));
         }
         catch (SpeechEngineException e)
         {
+            _failed.Increment();
             Log.EngineFailed(logger, engine.Name, e.Message);
             return new ApiError(502, "AiFailed", ErrorCodes.AiFailed, "AI processing failed", $"The {engine.Name} engine failed: {e.Message}");
         }

@@ -100,6 +100,8 @@ public sealed class FilesApiTests
         Assert.Equal(hostId, posted.UserId);
         Assert.Contains("agenda.pdf", posted.Content, StringComparison.Ordinal);
         Assert.Contains(info.FileUrl, posted.Content, StringComparison.Ordinal);
+        var metrics = await server.Client.GetStringAsync("/metrics").WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("files_uploaded_bytes_total 2000", metrics, StringComparison.Ordinal);
     }
 
     [Theory]
