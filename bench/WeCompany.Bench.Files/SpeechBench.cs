@@ -25,7 +25,7 @@ internal static class SpeechBench
         {
             var wav = Path.Combine(work, "say.wav");
             await RunAsync("espeak-ng", "-v", "en-us", "-w", wav, sentence);
-            await RunAsync("sox", wav, "-r", "16000", "-c", "1", "-b", "16", wav + ".16k.wav");
+            await RunAsync("sox", "-R", wav, "-r", "16000", "-c", "1", "-b", "16", wav + ".16k.wav");
             clips.Add(AudioDecoder.Decode(await File.ReadAllBytesAsync(wav + ".16k.wav"), "wav", null, 60).Value);
         }
         var grammar = Path.Combine(work, "sentences.gram");

@@ -33,7 +33,7 @@ internal static class SpeechAudio
     public static async Task<byte[]> GoForwardAsWavAsync(string folder, int rate, int channels, string encoding, int bits)
     {
         var path = Path.Combine(folder, $"goforward-{rate}-{channels}-{encoding}-{bits}.wav");
-        await RunAsync("sox", "-t", "raw", "-r", "16000", "-e", "signed-integer", "-b", "16", "-c", "1", GoForwardPath,
+        await RunAsync("sox", "-R", "-t", "raw", "-r", "16000", "-e", "signed-integer", "-b", "16", "-c", "1", GoForwardPath,
             "-r", rate.ToString(System.Globalization.CultureInfo.InvariantCulture), "-c", channels.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-e", encoding, "-b", bits.ToString(System.Globalization.CultureInfo.InvariantCulture), path);
         return File.ReadAllBytes(path);
@@ -48,7 +48,7 @@ internal static class SpeechAudio
         {
             return File.ReadAllBytes(name + ".wav");
         }
-        await RunAsync("sox", name + ".wav", "-r", "16000", "-c", "1", "-b", "16", name + "-16k.wav");
+        await RunAsync("sox", "-R", name + ".wav", "-r", "16000", "-c", "1", "-b", "16", name + "-16k.wav");
         return File.ReadAllBytes(name + "-16k.wav");
     }
 
