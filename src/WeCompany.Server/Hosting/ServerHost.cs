@@ -8,9 +8,11 @@ using Microsoft.Extensions.Options;
 using WeCompany.Protocol;
 using WeCompany.Server.Accounts;
 using WeCompany.Server.Diagnostics;
+using WeCompany.Server.Files;
 using WeCompany.Server.Http;
 using WeCompany.Server.Meetings;
 using WeCompany.Server.Presence;
+using WeCompany.Server.Speech;
 using WeCompany.Server.Storage;
 
 namespace WeCompany.Server.Hosting;
@@ -129,6 +131,17 @@ public static class ServerHost
         services.AddSingleton<MeetingService>();
         services.AddHostedService<MeetingSweeper>();
         services.AddSingleton<PresenceRegistry>();
+
+        // Files (IMeetingAccess is answered by the meetings feature).
+        services.AddSingleton<IMeetingAccess, MeetingFileAccess>();
+        services.AddOptions<FilesOptions>().BindConfiguration("Files").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IFileStorage>(LocalFileStorage.FromServices);
+        services.AddSingleton<FileStore>();
+        services.AddSingleton<FilesService>();
+
+        // Speech.
+        services.AddOptions<SpeechOptions>().BindConfiguration("Speech").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSpeechEngines();
     }
 
     public static void UsePipeline(WebApplication app)
@@ -157,6 +170,8 @@ public static class ServerHost
 
         app.MapAccounts();
         app.MapMeetings();
+        app.MapFiles();
+        app.MapSpeech();
         WebClient.MapFallback(app);
     }
 
