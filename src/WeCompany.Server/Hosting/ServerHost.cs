@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
 using WeCompany.Protocol;
 using WeCompany.Server.Accounts;
+using WeCompany.Server.Calls;
 using WeCompany.Server.Diagnostics;
 using WeCompany.Server.Http;
 using WeCompany.Server.Meetings;
@@ -119,6 +120,13 @@ public static class ServerHost
 
         services.AddSingleton<IMeetingEventBus, LocalMeetingEventBus>();
         services.AddSingleton<PresenceRegistry>();
+
+        // Calls: the WeCompany TCP protocol server (TcpServer) and its 1:1 calls (VideoCallServer).
+        services.AddOptions<TcpOptions>().BindConfiguration("Tcp").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TcpServer>();
+        services.AddSingleton<VideoCallServer>();
+        // Resolving VideoCallServer first attaches it to TcpServer before the listener starts.
+        services.AddHostedService(sp => sp.GetRequiredService<VideoCallServer>().Tcp);
     }
 
     public static void UsePipeline(WebApplication app)
@@ -147,6 +155,7 @@ public static class ServerHost
         });
 
         app.MapAccounts();
+        app.MapTcpAdmin();
         WebClient.MapFallback(app);
     }
 
