@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace WeCompany.Protocol.Tcp;
 
@@ -9,7 +10,11 @@ public sealed record CallRequestBody(bool Video);
 /// Call signaling data from the server (and CALL_ACCEPT / CALL_REJECT / CALL_END data from clients, which need only
 /// <c>call_id</c> and, for a rejection, <c>reason</c>). Fields that do not apply are null.
 /// </summary>
-public sealed record CallBody(string CallId, string? State = null, bool? Video = null, string? Reason = null);
+public sealed record CallBody(
+    string CallId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? State = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Video = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null);
 
 /// <summary>ERROR data: a business code (docs/protocol/tcp.md) and a message for people.</summary>
 public sealed record TcpErrorBody(int Code, string Message);
@@ -20,8 +25,11 @@ public sealed record RegisterResult(long UserId, string Username);
 /// <summary>The states of a call as named on the wire.</summary>
 public static class CallStates
 {
-    /// <summary>The callee has been told and has not answered.</summary>
+    /// <summary>To the caller: the callee has been told and has not answered.</summary>
     public const string Ringing = "ringing";
+
+    /// <summary>To the callee: someone is calling (the caller is the frame's userId).</summary>
+    public const string Incoming = "incoming";
 
     /// <summary>The callee accepted; media flows.</summary>
     public const string Accepted = "accepted";

@@ -97,7 +97,7 @@ public sealed class VideoCallServer : IDisposable
             return refusal;
         }
         Tell(caller, FrameType.CallRequest, callee, new CallBody(session.Id, CallStates.Ringing, Video: isVideo));
-        Tell(callee, FrameType.CallRequest, caller, new CallBody(session.Id, CallStates.Ringing, Video: isVideo));
+        Tell(callee, FrameType.CallRequest, caller, new CallBody(session.Id, CallStates.Incoming, Video: isVideo));
         TcpLog.CallChanged(_logger, session.Id, CallStates.Ringing, isVideo ? "video" : "audio");
         call = session;
         return CallResult.Ok;
