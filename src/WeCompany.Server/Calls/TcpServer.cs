@@ -115,8 +115,15 @@ public sealed partial class TcpServer : IHostedService, IDisposable
         }
     }
 
+    private int _disposed;
+
+    // The container may dispose twice (singleton and hosted-service factory): the second call does nothing.
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         _stopping.Cancel();
         foreach (var listener in _listeners)
         {
