@@ -15,8 +15,16 @@ internal sealed class TcpConnection : IDisposable
 {
     private static long s_nextId;
 
+    // Connections a read loop queued frames for while parsing one read's worth of frames. They are woken once,
+    // when the read loop is done with that buffer, so 64 small frames cost one write-loop wake-up and one send.
+    [ThreadStatic]
+    private static List<TcpConnection>? t_wakeLater;
+
+    private int _wakePending;
+
     private readonly Socket _socket;
     private readonly Stream _stream;
+    private const int DirectWriteBytes = 16 * 1024;
     private readonly TcpServer _server;
     private readonly OutgoingQueue _queue;
     private readonly AsyncSignal _signal = new();
@@ -83,6 +91,7 @@ internal sealed class TcpConnection : IDisposable
             {
                 var result = await reader.ReadAsync(_aborted.Token);
                 var buffer = result.Buffer;
+                var wakeLater = t_wakeLater = _wakeList;
                 try
                 {
                     while (!_flushThenClose)
@@ -98,7 +107,11 @@ internal sealed class TcpConnection : IDisposable
                             var pending = _server.HandleFrame(this, frame);
                             if (!pending.IsCompletedSuccessfully)
                             {
+                                // The continuation may run on another thread: wake now, collect again after.
+                                WakeAll(wakeLater);
+                                t_wakeLater = null;
                                 await pending;
+                                t_wakeLater = wakeLater;
                             }
                         }
                         else
@@ -113,6 +126,8 @@ internal sealed class TcpConnection : IDisposable
                 }
                 finally
                 {
+                    t_wakeLater = null;
+                    WakeAll(wakeLater);
                     reader.AdvanceTo(buffer.Start, buffer.End);
                 }
             }
@@ -121,6 +136,31 @@ internal sealed class TcpConnection : IDisposable
         {
             await reader.CompleteAsync();
         }
+    }
+
+    private readonly List<TcpConnection> _wakeList = [];
+
+    private static void WakeAll(List<TcpConnection> connections)
+    {
+        foreach (var connection in connections)
+        {
+            Volatile.Write(ref connection._wakePending, 0);
+            connection._signal.Set();
+        }
+        connections.Clear();
+    }
+
+    private void Wake()
+    {
+        if (t_wakeLater is { } later)
+        {
+            if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+            {
+                later.Add(this);
+            }
+            return;
+        }
+        _signal.Set();
     }
 
     private async Task WriteLoopAsync()
@@ -138,6 +178,23 @@ internal sealed class TcpConnection : IDisposable
                 var wrote = false;
                 while (_queue.TryDequeue(out var frame))
                 {
+                    if (frame.Length >= DirectWriteBytes)
+                    {
+                        // Large frames go straight from their pooled buffer to the stream: one copy fewer.
+                        if (writer.UnflushedBytes > 0)
+                        {
+                            await writer.FlushAsync(_aborted.Token);
+                        }
+                        try
+                        {
+                            await _stream.WriteAsync(frame.Buffer.AsMemory(0, frame.Length), _aborted.Token);
+                        }
+                        finally
+                        {
+                            ArrayPool<byte>.Shared.Return(frame.Buffer);
+                        }
+                        continue;
+                    }
                     writer.Write(frame.Buffer.AsSpan(0, frame.Length));
                     ArrayPool<byte>.Shared.Return(frame.Buffer);
                     wrote = true;
@@ -198,11 +255,11 @@ internal sealed class TcpConnection : IDisposable
         switch (result)
         {
             case EnqueueResult.Queued:
-                _signal.Set();
+                Wake();
                 break;
             case EnqueueResult.QueuedAfterDroppingMedia:
                 _server.CountDroppedMedia(dropped);
-                _signal.Set();
+                Wake();
                 break;
             case EnqueueResult.DroppedMedia:
                 ArrayPool<byte>.Shared.Return(frame.Buffer);
