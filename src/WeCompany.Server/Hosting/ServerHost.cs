@@ -35,6 +35,8 @@ public static class ServerHost
         AddServices(builder);
 
         var app = builder.Build();
+        // Fail at start, not at the first request, when the signing key is misconfigured or unwritable.
+        app.Services.GetRequiredService<TokenService>();
         UsePipeline(app);
         return app;
     }
@@ -136,7 +138,6 @@ public static class ServerHost
         app.UseErrorEnvelopes();
         app.UseSecurityHeaders();
         app.UseResponseCompression();
-        app.UseMiddleware<ETagMiddleware>();
         app.UseCors();
         WebClient.UseStaticClient(app);
         app.UseAuthentication();
