@@ -98,7 +98,7 @@ internal sealed class OutgoingQueue(int maxBytes, int maxFrames)
             _closed = true;
             while (_count > 0)
             {
-                ArrayPool<byte>.Shared.Return(_ring[_head].Buffer);
+                FrameBuffers.Return(_ring[_head].Buffer);
                 _ring[_head] = default;
                 _head = (_head + 1) % _ring.Length;
                 _count--;
@@ -126,7 +126,7 @@ internal sealed class OutgoingQueue(int maxBytes, int maxFrames)
             _head = (_head + 1) % _ring.Length;
             _count--;
             _bytes -= dropped.Length;
-            ArrayPool<byte>.Shared.Return(dropped.Buffer);
+            FrameBuffers.Return(dropped.Buffer);
             return true;
         }
         return false;

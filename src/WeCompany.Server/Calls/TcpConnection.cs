@@ -191,12 +191,12 @@ internal sealed class TcpConnection : IDisposable
                         }
                         finally
                         {
-                            ArrayPool<byte>.Shared.Return(frame.Buffer);
+                            FrameBuffers.Return(frame.Buffer);
                         }
                         continue;
                     }
                     writer.Write(frame.Buffer.AsSpan(0, frame.Length));
-                    ArrayPool<byte>.Shared.Return(frame.Buffer);
+                    FrameBuffers.Return(frame.Buffer);
                     wrote = true;
                     // Flush in bounded batches so a busy queue does not pile up in the pipe.
                     if (writer.UnflushedBytes >= 256 * 1024)
@@ -231,7 +231,7 @@ internal sealed class TcpConnection : IDisposable
     {
         var dataLength = prefix.Length + (int)data.Length;
         var size = FrameFormat.WireSize(userId.Length, dataLength);
-        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        var buffer = FrameBuffers.Rent(size);
         var span = buffer.AsSpan();
         FrameWriter.WriteHeader(span, type, userId.Length, dataLength);
         userId.CopyTo(span[FrameFormat.HeaderBytes..]);
@@ -244,7 +244,7 @@ internal sealed class TcpConnection : IDisposable
     public EnqueueResult Send(FrameType type, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> data)
     {
         var size = FrameFormat.WireSize(userId.Length, data.Length);
-        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        var buffer = FrameBuffers.Rent(size);
         FrameWriter.Encode(buffer, type, userId, data);
         return Offer(new OutgoingFrame(buffer, size, FrameTypes.IsDroppable(type)));
     }
@@ -262,17 +262,17 @@ internal sealed class TcpConnection : IDisposable
                 Wake();
                 break;
             case EnqueueResult.DroppedMedia:
-                ArrayPool<byte>.Shared.Return(frame.Buffer);
+                FrameBuffers.Return(frame.Buffer);
                 _server.CountDroppedMedia(dropped + 1);
                 break;
             case EnqueueResult.Overflow:
-                ArrayPool<byte>.Shared.Return(frame.Buffer);
+                FrameBuffers.Return(frame.Buffer);
                 _server.CountDroppedMedia(dropped);
                 _server.OnSlowReceiver(this);
                 Abort();
                 break;
             default:
-                ArrayPool<byte>.Shared.Return(frame.Buffer);
+                FrameBuffers.Return(frame.Buffer);
                 break;
         }
         return result;

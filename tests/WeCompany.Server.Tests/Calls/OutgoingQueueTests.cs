@@ -7,7 +7,7 @@ public sealed class OutgoingQueueTests
 {
     private static OutgoingFrame Frame(byte tag, int length, bool media)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        var buffer = FrameBuffers.Rent(length);
         buffer[0] = tag;
         return new OutgoingFrame(buffer, length, media);
     }
@@ -18,7 +18,7 @@ public sealed class OutgoingQueueTests
         while (queue.TryDequeue(out var frame))
         {
             tags.Add(frame.Buffer[0]);
-            ArrayPool<byte>.Shared.Return(frame.Buffer);
+            FrameBuffers.Return(frame.Buffer);
         }
         return tags;
     }
@@ -50,7 +50,7 @@ public sealed class OutgoingQueueTests
         Assert.Equal(1, dropped);
         var refused = Frame(5, 100, media: false);
         Assert.Equal(EnqueueResult.Overflow, queue.Enqueue(refused, out _));
-        ArrayPool<byte>.Shared.Return(refused.Buffer);
+        FrameBuffers.Return(refused.Buffer);
         Assert.Equal([1, 3, 4], Drain(queue));
     }
 
@@ -62,7 +62,7 @@ public sealed class OutgoingQueueTests
         queue.Enqueue(Frame(2, 100, media: false), out _);
         var media = Frame(3, 100, media: true);
         Assert.Equal(EnqueueResult.DroppedMedia, queue.Enqueue(media, out _));
-        ArrayPool<byte>.Shared.Return(media.Buffer);
+        FrameBuffers.Return(media.Buffer);
         Assert.Equal([1, 2], Drain(queue));
     }
 
@@ -85,7 +85,7 @@ public sealed class OutgoingQueueTests
         queue.Close();
         var late = Frame(2, 10, media: false);
         Assert.Equal(EnqueueResult.Closed, queue.Enqueue(late, out _));
-        ArrayPool<byte>.Shared.Return(late.Buffer);
+        FrameBuffers.Return(late.Buffer);
         Assert.Empty(Drain(queue));
     }
 }
