@@ -306,11 +306,20 @@ internal sealed class TcpConnection : IDisposable
         {
             return;
         }
+        // Abort often runs on another connection's read loop (a slow receiver found by its sender): nothing here may
+        // throw into that loop. Cancellation callbacks of this connection's pending I/O run inline, so they are caught.
         _queue.Close();
-        _aborted.Cancel();
-        _signal.Set();
         _socket.Dispose();
-        _stream.Dispose();
+        try
+        {
+            _stream.Dispose();
+            _aborted.Cancel();
+        }
+        catch (Exception e) when (e is AggregateException or IOException or ObjectDisposedException or SocketException or InvalidOperationException)
+        {
+            // The connection is gone either way.
+        }
+        _signal.Set();
         _server.OnClosed(this);
     }
 
