@@ -1,14 +1,11 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using WeCompany.Client.Tcp;
 using WeCompany.Protocol;
 using WeCompany.Protocol.Rest;
 using WeCompany.Server.Calls;
-using WeCompany.Server.Hosting;
+using WeCompany.Server.Tests.Infrastructure;
 
 namespace WeCompany.Server.Tests.Calls;
 
@@ -16,59 +13,43 @@ namespace WeCompany.Server.Tests.Calls;
 public sealed record TestUser(long Id, string Username, string Token);
 
 /// <summary>
-/// A real server (HTTP and TCP on 127.0.0.1, ports picked by the OS) with a temporary data folder. Kept in this
-/// folder until the shared TestServer fixture reaches this branch.
+/// The shared <see cref="TestServer"/> (HTTP and TCP on 127.0.0.1, ports picked by the OS, a temporary data folder)
+/// with what the TCP tests add: an administrator name, users with tokens, raw and SDK clients.
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class CallsTestServer : IAsyncDisposable
 {
     public const string AdminName = "root";
     private static int s_users;
-    private readonly WebApplication _app;
-    private readonly string _dataDir;
+    private readonly TestServer _server;
 
-    private CallsTestServer(WebApplication app, string dataDir, HttpClient client)
+    private CallsTestServer(TestServer server)
     {
-        _app = app;
-        _dataDir = dataDir;
-        Client = client;
+        _server = server;
     }
 
-    public HttpClient Client { get; }
+    public HttpClient Client => _server.Client;
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _server.App.Services;
 
-    public TcpServer Tcp => _app.Services.GetRequiredService<TcpServer>();
+    public TcpServer Tcp => _server.Service<TcpServer>();
 
-    public VideoCallServer Calls => _app.Services.GetRequiredService<VideoCallServer>();
+    public VideoCallServer Calls => _server.Service<VideoCallServer>();
 
     public int TcpPort => Tcp.Port;
 
     public static async Task<CallsTestServer> StartAsync(IDictionary<string, string?>? settings = null)
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "wecompany-tcp-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dataDir);
         var overrides = new Dictionary<string, string?>
         {
-            ["Storage:DataDir"] = dataDir,
-            ["Http:Address"] = "127.0.0.1",
-            ["Http:Port"] = "0",
-            ["Auth:PasswordIterations"] = "10000",
             ["Auth:Admins:0"] = AdminName,
             ["Auth:MaxFailuresPerAddress"] = "100000",
             ["Tcp:Address"] = "127.0.0.1",
-            ["Tcp:Port"] = "0",
-            ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             overrides[key] = value;
         }
-        var app = ServerHost.Build(overrides, null);
-        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var client = new HttpClient { BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)), Timeout = TimeSpan.FromSeconds(30) };
-        return new CallsTestServer(app, dataDir, client);
+        return new CallsTestServer(await TestServer.StartAsync(overrides));
     }
 
     public async Task<TestUser> CreateUserAsync(string? username = null)
@@ -111,20 +92,7 @@ public sealed class CallsTestServer : IAsyncDisposable
         Assert.Equal("still here", got.Text);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        await _app.DisposeAsync();
-        try
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still held open: the temp folder is cleaned by the OS.
-        }
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
 
 /// <summary>One server shared by the tests of a class that need no special settings.</summary>
