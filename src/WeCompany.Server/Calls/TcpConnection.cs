@@ -241,6 +241,21 @@ internal sealed class TcpConnection : IDisposable
         return Offer(new OutgoingFrame(buffer, size, FrameTypes.IsDroppable(type)));
     }
 
+    /// <summary>Queues one frame whose data is <paramref name="prefix"/> followed by <paramref name="data"/>.</summary>
+    public EnqueueResult Send(FrameType type, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> data)
+    {
+        var dataLength = prefix.Length + data.Length;
+        var size = FrameFormat.WireSize(userId.Length, dataLength);
+        var buffer = FrameBuffers.Rent(size);
+        var span = buffer.AsSpan();
+        FrameWriter.WriteHeader(span, type, userId.Length, dataLength);
+        userId.CopyTo(span[FrameFormat.HeaderBytes..]);
+        var at = FrameFormat.HeaderBytes + userId.Length;
+        prefix.CopyTo(span[at..]);
+        data.CopyTo(span[(at + prefix.Length)..]);
+        return Offer(new OutgoingFrame(buffer, size, FrameTypes.IsDroppable(type)));
+    }
+
     public EnqueueResult Send(FrameType type, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> data)
     {
         var size = FrameFormat.WireSize(userId.Length, data.Length);

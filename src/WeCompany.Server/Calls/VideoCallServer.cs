@@ -123,8 +123,7 @@ public sealed class VideoCallServer : IDisposable
         {
             return false;
         }
-        var data = new ReadOnlySequence<byte>(mediaData.ToArray());
-        return target.Send(FrameType.MediaData, sender.UserIdUtf8, call.MediaPrefix, data) is EnqueueResult.Queued or EnqueueResult.QueuedAfterDroppingMedia;
+        return target.Send(FrameType.MediaData, sender.UserIdUtf8, call.MediaPrefix, mediaData) is EnqueueResult.Queued or EnqueueResult.QueuedAfterDroppingMedia;
     }
 
     // The hot path: one MEDIA_DATA frame from a connection's read loop. No allocation, no lock.
