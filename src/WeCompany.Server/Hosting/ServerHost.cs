@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
 using WeCompany.Protocol;
 using WeCompany.Server.Accounts;
+using WeCompany.Server.Calls;
 using WeCompany.Server.Diagnostics;
 using WeCompany.Server.Files;
 using WeCompany.Server.Http;
@@ -142,6 +143,13 @@ public static class ServerHost
         // Speech.
         services.AddOptions<SpeechOptions>().BindConfiguration("Speech").ValidateDataAnnotations().ValidateOnStart();
         services.AddSpeechEngines();
+
+        // Calls: the WeCompany TCP protocol server (TcpServer) and its 1:1 calls (VideoCallServer).
+        services.AddOptions<TcpOptions>().BindConfiguration("Tcp").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TcpServer>();
+        services.AddSingleton<VideoCallServer>();
+        // Resolving VideoCallServer first attaches it to TcpServer before the listener starts.
+        services.AddHostedService(sp => sp.GetRequiredService<VideoCallServer>().Tcp);
     }
 
     public static void UsePipeline(WebApplication app)
@@ -172,6 +180,7 @@ public static class ServerHost
         app.MapMeetings();
         app.MapFiles();
         app.MapSpeech();
+        app.MapTcpAdmin();
         WebClient.MapFallback(app);
     }
 
