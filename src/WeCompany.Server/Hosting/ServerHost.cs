@@ -11,6 +11,8 @@ using WeCompany.Server.Diagnostics;
 using WeCompany.Server.Http;
 using WeCompany.Server.Meetings;
 using WeCompany.Server.Presence;
+using WeCompany.Server.Signaling;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using WeCompany.Server.Storage;
 
 namespace WeCompany.Server.Hosting;
@@ -119,6 +121,14 @@ public static class ServerHost
 
         services.AddSingleton<IMeetingEventBus, LocalMeetingEventBus>();
         services.AddSingleton<PresenceRegistry>();
+
+        // Signaling. IMeetingDirectory is implemented by the meetings feature; the SFU replaces NoSfuGateway.
+        services.AddOptions<SignalingOptions>().BindConfiguration("Signaling").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ChatStore>();
+        services.AddSingleton<SignalingRoomRegistry>();
+        services.AddSingleton<ISignalingRouter, LocalSignalingRouter>();
+        services.TryAddSingleton<ISfuGateway, NoSfuGateway>();
+        services.AddSingleton<SignalingHub>();
     }
 
     public static void UsePipeline(WebApplication app)
@@ -147,6 +157,9 @@ public static class ServerHost
         });
 
         app.MapAccounts();
+        // Signaling.
+        app.UseWebSockets();
+        app.MapSignaling();
         WebClient.MapFallback(app);
     }
 

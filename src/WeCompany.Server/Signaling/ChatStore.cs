@@ -1,0 +1,68 @@
+using Dapper;
+using WeCompany.Server.Storage;
+
+namespace WeCompany.Server.Signaling;
+
+/// <summary>A stored chat message.</summary>
+public sealed class ChatRecord
+{
+    public long MeetingId { get; init; }
+    public long Seq { get; init; }
+    public string MessageId { get; init; } = "";
+    public long FromUserId { get; init; }
+    public string Username { get; init; } = "";
+    public long? ToUserId { get; init; }
+    public string Content { get; init; } = "";
+    public long CreatedAt { get; init; }
+}
+
+/// <summary>
+/// Chat messages with a per-meeting sequence number. The number is taken inside the INSERT (max + 1); the
+/// unique (meeting_id, seq) index turns a race between two writers into a retry instead of a duplicate.
+/// </summary>
+public sealed class ChatStore(Database database)
+{
+    private const string Columns = "meeting_id, seq, message_id, from_user_id, username, to_user_id, content, created_at";
+
+    public async Task<ChatRecord> InsertAsync(long meetingId, string messageId, long fromUserId, string username, long? toUserId, string content, long now, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var connection = await database.OpenAsync(ct);
+            try
+            {
+                return await connection.QuerySingleAsync<ChatRecord>(new CommandDefinition($"""
+                    INSERT INTO chat_messages ({Columns})
+                    SELECT @meetingId, COALESCE(MAX(seq), 0) + 1, @messageId, @fromUserId, @username, @toUserId, @content, @now
+                    FROM chat_messages WHERE meeting_id = @meetingId
+                    RETURNING {Columns}
+                    """, new { meetingId, messageId, fromUserId, username, toUserId, content, now }, cancellationToken: ct));
+            }
+            catch (Exception e) when (Database.IsUniqueViolation(e) && attempt < 5)
+            {
+                // Another node numbered a message at the same moment: take the next number.
+            }
+        }
+    }
+
+    public async Task<long> LastSeqAsync(long meetingId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT MAX(seq) FROM chat_messages WHERE meeting_id = @meetingId", new { meetingId }, cancellationToken: ct)) ?? 0;
+    }
+
+    /// <summary>Messages after <paramref name="afterSeq"/> that <paramref name="viewerUserId"/> may read (public, or private to or from them), oldest first.</summary>
+    public async Task<IReadOnlyList<ChatRecord>> ListAfterAsync(long meetingId, long viewerUserId, long afterSeq, int limit, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<ChatRecord>(new CommandDefinition($"""
+            SELECT {Columns} FROM chat_messages
+            WHERE meeting_id = @meetingId AND seq > @afterSeq
+              AND (to_user_id IS NULL OR to_user_id = @viewerUserId OR from_user_id = @viewerUserId)
+            ORDER BY seq
+            LIMIT @limit
+            """, new { meetingId, viewerUserId, afterSeq, limit }, cancellationToken: ct));
+        return rows.AsList();
+    }
+}
