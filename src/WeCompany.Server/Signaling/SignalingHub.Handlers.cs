@@ -80,13 +80,15 @@ internal sealed partial class SignalingHub
 
     private async Task LeaveAsync(SignalingConnection connection, SignalingSession session)
     {
+        // Recorded first: whoever hears user-left and asks the meeting sees the departure.
+        await _directory.LeaveAsync(session.Room.MeetingId, session.UserId, CancellationToken.None);
         lock (session.Room.Gate)
         {
             session.Connection = null;
             RemoveSessionLocked(session, "left");
         }
         connection.Close(SignalingCloseCodes.Left, "left the room");
-        await AfterLeaveAsync(session, recordLeave: true);
+        await AfterLeaveAsync(session, recordLeave: false);
     }
 
     private async Task RelayAsync(SignalingConnection connection, SignalingSession session, InboundSignalingMessage message, CancellationToken ct)
