@@ -122,7 +122,7 @@ public static class SignalingApi
     private static bool TryPositive(string? text, out long value) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value > 0;
 
-    private static async Task<IResult> HistoryAsync(long id, long? afterSeq, int? limit, HttpContext context, IServiceProvider services, CancellationToken ct)
+    private static async Task<IResult> HistoryAsync(long id, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "after_seq")] long? afterSeq, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "limit")] int? limit, HttpContext context, IServiceProvider services, CancellationToken ct)
     {
         var hub = services.GetRequiredService<SignalingHub>();
         var maxPage = hub.Options.MaxHistoryPage;
