@@ -22,6 +22,8 @@ public sealed class FakeMeetingDirectory(IMeetingEventBus? bus = null) : IMeetin
     public void AddMeeting(long meetingId, bool screenShareNeedsGrant = false) =>
         _meetings[meetingId] = new Meeting { ScreenShareNeedsGrant = screenShareNeedsGrant };
 
+    public bool Knows(long meetingId) => _meetings.ContainsKey(meetingId);
+
     public void Join(long meetingId, long userId, string username, MeetingRole role = MeetingRole.Participant) =>
         _meetings[meetingId].Participants[userId] = new Participant(role, username, username.ToUpperInvariant());
 

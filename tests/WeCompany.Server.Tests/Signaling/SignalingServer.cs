@@ -78,22 +78,12 @@ public sealed class SignalingServer : IAsyncDisposable
     public async Task<TestUser> ParticipantAsync(long meetingId, MeetingRole role = MeetingRole.Participant)
     {
         var user = await RegisterAsync();
-        if (!HasMeeting(meetingId))
+        if (!Directory.Knows(meetingId))
         {
             Directory.AddMeeting(meetingId);
         }
         Directory.Join(meetingId, user.Id, user.Username, role);
         return user;
-    }
-
-    private readonly HashSet<long> _meetings = [];
-
-    private bool HasMeeting(long meetingId)
-    {
-        lock (_meetings)
-        {
-            return !_meetings.Add(meetingId);
-        }
     }
 
     public Uri SocketUri(long meetingId, long userId, string? token, string peerId)
