@@ -42,8 +42,10 @@ public static class SignalingApi
             await Api.WriteErrorAsync(context, refusal);
             return;
         }
+        // Optional: the newest chat seq the client saw, so a resume replays from there.
+        long? lastSeq = long.TryParse(context.Request.Query["last_seq"], NumberStyles.None, CultureInfo.InvariantCulture, out var seen) ? seen : null;
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = false });
-        await hub.RunAsync(socket, meetingId, user!, peerId!, admission!);
+        await hub.RunAsync(socket, meetingId, user!, peerId!, admission!, lastSeq);
     }
 
     private static async Task<(ApiError? Refusal, AuthenticatedUser? User, long MeetingId, string? PeerId, MeetingAdmission? Admission)> CheckAsync(

@@ -82,9 +82,13 @@ internal sealed class SignalingConnection : IDisposable
             return true;
         }
         SlowConsumerDetected = true;
+        Overflowed?.Invoke(this);
         Close(SignalingCloseCodes.SlowConsumer, "slow consumer: the send queue overflowed", discardPending: true);
         return false;
     }
+
+    /// <summary>Called once, on the enqueuing thread, when the queue overflows.</summary>
+    public Action<SignalingConnection>? Overflowed { get; init; }
 
     /// <summary>True once the queue overflowed.</summary>
     public bool SlowConsumerDetected { get; private set; }

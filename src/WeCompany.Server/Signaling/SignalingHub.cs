@@ -73,16 +73,16 @@ internal sealed partial class SignalingHub : IDisposable
     public ChatStore Chat => _chat;
 
     /// <summary>Runs one admitted socket until it closes.</summary>
-    public async Task RunAsync(WebSocket socket, long meetingId, AuthenticatedUser user, string peerId, MeetingAdmission admission)
+    public async Task RunAsync(WebSocket socket, long meetingId, AuthenticatedUser user, string peerId, MeetingAdmission admission, long? lastSeenSeq)
     {
-        using var connection = new SignalingConnection(socket, "ws_" + NextId(), _options);
+        using var connection = new SignalingConnection(socket, "ws_" + NextId(), _options) { Overflowed = OnSlowConsumer };
         var writer = connection.RunWriterAsync();
         Interlocked.Increment(ref _connections);
         using var presence = _presence.Register(user.UserId, PresenceChannel.WebSocket, connection.ConnectionId);
         SignalingLog.Opened(_logger, connection.ConnectionId, meetingId, user.UserId, peerId);
         try
         {
-            var session = await AttachAsync(connection, meetingId, user.UserId, peerId, admission);
+            var session = await AttachAsync(connection, meetingId, user.UserId, peerId, admission, lastSeenSeq);
             if (session is not null)
             {
                 await ReceiveLoopAsync(connection, session);
@@ -158,7 +158,7 @@ internal sealed partial class SignalingHub : IDisposable
     /// open, is replaced). Another peer_id of the same user: that session ends and this one starts (the newest
     /// tab wins; the old socket is closed with 4001).
     /// </summary>
-    private async Task<SignalingSession?> AttachAsync(SignalingConnection connection, long meetingId, long userId, string peerId, MeetingAdmission admission)
+    private async Task<SignalingSession?> AttachAsync(SignalingConnection connection, long meetingId, long userId, string peerId, MeetingAdmission admission, long? lastSeenSeq)
     {
         while (true)
         {
@@ -215,14 +215,18 @@ internal sealed partial class SignalingHub : IDisposable
             }
             if (resume)
             {
-                await ResumeAsync(connection, session);
+                await ResumeAsync(connection, session, lastSeenSeq);
             }
             return session;
         }
     }
 
-    /// <summary>Sends room-info (resumed) and every chat message the session missed, then lets new traffic in.</summary>
-    private async Task ResumeAsync(SignalingConnection connection, SignalingSession session)
+    /// <summary>
+    /// Sends room-info (resumed) and every chat message the session missed, then lets new traffic in. The
+    /// server's resume point is the last frame its writer handed to the socket; a client that says what it
+    /// last saw (last_seq) can only move it back, which covers frames lost inside a dying TCP connection.
+    /// </summary>
+    private async Task ResumeAsync(SignalingConnection connection, SignalingSession session, long? lastSeenSeq)
     {
         var room = session.Room;
         var iceServers = await _directory.GetIceServersAsync(room.MeetingId, session.UserId, connection.Aborted);
@@ -231,7 +235,8 @@ internal sealed partial class SignalingHub : IDisposable
         try
         {
             await EnsureLastChatSeqAsync(room, connection.Aborted);
-            var missed = await _chat.ListAfterAsync(room.MeetingId, session.UserId, session.LastDeliveredSeq, 10_000, connection.Aborted);
+            var after = Math.Min(session.LastDeliveredSeq, lastSeenSeq ?? long.MaxValue);
+            var missed = await _chat.ListAfterAsync(room.MeetingId, session.UserId, after, 10_000, connection.Aborted);
             lock (room.Gate)
             {
                 connection.TryEnqueue(RoomInfoFrame(session, iceServers, "resume", resumed: true));
@@ -251,17 +256,18 @@ internal sealed partial class SignalingHub : IDisposable
         }
     }
 
+    private void OnSlowConsumer(SignalingConnection connection)
+    {
+        _slowConsumers.Increment();
+        SignalingLog.SlowConsumer(_logger, connection.Session?.Room.MeetingId ?? 0, connection.Session?.UserId ?? 0);
+    }
+
     /// <summary>The socket closed: a joined session waits out the grace period, any other ends now.</summary>
     private async Task DetachAsync(SignalingConnection connection)
     {
         if (connection.Session is not { } session)
         {
             return;
-        }
-        if (connection.SlowConsumerDetected)
-        {
-            _slowConsumers.Increment();
-            SignalingLog.SlowConsumer(_logger, session.Room.MeetingId, session.UserId);
         }
         var room = session.Room;
         var leftNow = false;
