@@ -12,7 +12,7 @@ all: publish
 # `make` alone publishes a self-contained server to bin/WeCompanyServer.
 publish: web
 	$(DOTNET) publish src/WeCompany.Server/WeCompany.Server.csproj -c $(CONFIG) -r linux-x64 --self-contained true \
-	  -p:PublishSingleFile=false -o bin/server
+	  -p:PublishReadyToRun=true -o bin/server
 	ln -sfn server/WeCompanyServer bin/WeCompanyServer
 	$(DOTNET) publish src/WeCompany.Cli/WeCompany.Cli.csproj -c $(CONFIG) -o bin/cli
 	ln -sfn cli/wecompany bin/wecompany

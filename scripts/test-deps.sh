@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tiers start or drive: PostgreSQL (store tests), wrk (benchmarks).
-packages=(postgresql wrk)
+# Debian packages the tiers start or drive: PostgreSQL (store tests), wrk (benchmarks), Chromium and
+# aioice/aiortc (independent WebRTC peers).
+packages=(postgresql wrk chromium python3-aioice python3-aiortc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

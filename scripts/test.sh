@@ -8,6 +8,8 @@ make --no-print-directory web
 dotnet build WeCompany.slnx -c Release --nologo -v quiet --no-restore
 
 status=0
+echo "== web (vitest)"
+(cd web && npm test --silent) || status=1
 for project in tests/*/*.Tests.csproj; do
   echo "== $(basename "$project" .csproj)"
   dotnet test "$project" -c Release --no-build --nologo \

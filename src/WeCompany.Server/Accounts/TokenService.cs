@@ -43,12 +43,12 @@ public sealed class TokenService
             ValidIssuer = _options.Issuer,
             ValidateIssuer = true,
             ValidateAudience = false,
-            ValidateLifetime = true,
+            // Lifetime is checked by us against TimeProvider (tests move time; the handler reads the wall clock).
+            ValidateLifetime = false,
             RequireExpirationTime = true,
             RequireSignedTokens = true,
             ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
             ClockSkew = TimeSpan.FromSeconds(_options.ClockSkewSeconds),
-            LifetimeValidator = null,
         };
     }
 
@@ -106,21 +106,18 @@ public sealed class TokenService
         {
             return new TokenCheck(null, ErrorCodes.TokenInvalid, "The token is malformed.", 0);
         }
-        var parameters = _parameters.Clone();
-        parameters.LifetimeValidator = LifetimeAt(_time.GetUtcNow().UtcDateTime);
-        var result = await _handler.ValidateTokenAsync(token, parameters);
-        if (!result.IsValid)
+        var now = _time.GetUtcNow().UtcDateTime;
+        if (_cache.TryGetValue(token, out var cached))
         {
-            return result.Exception is SecurityTokenExpiredException
-                ? new TokenCheck(null, ErrorCodes.TokenExpired, "The token has expired.", 0)
-                : new TokenCheck(null, ErrorCodes.TokenInvalid, "The token is not valid.", 0);
+            return CheckCached(cached, requiredUse, now);
+        }
+        var result = await _handler.ValidateTokenAsync(token, _parameters);
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
+        {
+            return new TokenCheck(null, ErrorCodes.TokenInvalid, "The token is not valid.", 0);
         }
         var claims = result.Claims;
         var use = claims.TryGetValue(UseClaim, out var u) ? u as string : null;
-        if (requiredUse is not null && use != requiredUse)
-        {
-            return new TokenCheck(null, ErrorCodes.TokenInvalid, "This token cannot be used here.", 0);
-        }
         if (!TryLong(claims, AuthenticatedUser.UserIdClaim, out var userId) || userId <= 0)
         {
             return new TokenCheck(null, ErrorCodes.TokenInvalid, "The token has no user.", 0);
@@ -130,26 +127,45 @@ public sealed class TokenService
             userId,
             claims.TryGetValue(AuthenticatedUser.UsernameClaim, out var name) ? name as string ?? "" : "",
             claims.TryGetValue(AuthenticatedUser.EmailClaim, out var email) ? email as string ?? "" : "");
-        return new TokenCheck(user, 0, null, use == SessionUse ? meetingId : 0);
+        var entry = new CachedToken(user, use, use == SessionUse ? meetingId : 0,
+            jwt.ValidFrom == DateTime.MinValue ? DateTime.MinValue : jwt.ValidFrom, jwt.ValidTo);
+        if (_cache.Count >= MaxCachedTokens)
+        {
+            // Crude but bounded: a flood of distinct valid tokens only costs re-validation.
+            _cache.Clear();
+        }
+        _cache[token] = entry;
+        return CheckCached(entry, requiredUse, now);
     }
 
-    // The handler's own lifetime check reads the wall clock; ours reads TimeProvider so tests can move time.
-    private static LifetimeValidator LifetimeAt(DateTime now) => (notBefore, expires, _, parameters) =>
+    // Signature checks cost tens of microseconds; a token's verdict never changes except by the clock, so a
+    // validated token is remembered (bounded) and only its lifetime is checked again on later requests.
+    private const int MaxCachedTokens = 100_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CachedToken> _cache = new(StringComparer.Ordinal);
+
+    private sealed record CachedToken(AuthenticatedUser User, string? Use, long MeetingId, DateTime NotBefore, DateTime Expires);
+
+    private TokenCheck CheckCached(CachedToken token, string? requiredUse, DateTime now)
     {
-        if (expires is null)
+        var skew = _parameters.ClockSkew;
+        if (token.Expires == DateTime.MinValue)
         {
-            throw new SecurityTokenNoExpirationException("The token has no expiry.");
+            return new TokenCheck(null, ErrorCodes.TokenInvalid, "The token has no expiry.", 0);
         }
-        if (notBefore is { } nbf && nbf > now + parameters.ClockSkew)
+        if (token.Expires < now - skew)
         {
-            throw new SecurityTokenNotYetValidException("The token is not valid yet.");
+            return new TokenCheck(null, ErrorCodes.TokenExpired, "The token has expired.", 0);
         }
-        if (expires.Value < now - parameters.ClockSkew)
+        if (token.NotBefore > now + skew)
         {
-            throw new SecurityTokenExpiredException("The token has expired.");
+            return new TokenCheck(null, ErrorCodes.TokenInvalid, "The token is not valid yet.", 0);
         }
-        return true;
-    };
+        if (requiredUse is not null && token.Use != requiredUse)
+        {
+            return new TokenCheck(null, ErrorCodes.TokenInvalid, "This token cannot be used here.", 0);
+        }
+        return new TokenCheck(token.User, 0, null, token.MeetingId);
+    }
 
     private static bool TryLong(IDictionary<string, object> claims, string name, out long value)
     {

@@ -36,6 +36,8 @@ public static class ServerHost
         AddServices(builder);
 
         var app = builder.Build();
+        // Fail at start, not at the first request, when the signing key is misconfigured or unwritable.
+        app.Services.GetRequiredService<TokenService>();
         UsePipeline(app);
         return app;
     }
@@ -138,7 +140,6 @@ public static class ServerHost
         app.UseErrorEnvelopes();
         app.UseSecurityHeaders();
         app.UseResponseCompression();
-        app.UseMiddleware<ETagMiddleware>();
         app.UseCors();
         WebClient.UseStaticClient(app);
         app.UseAuthentication();

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Security.Cryptography;
 using System.Text.Json;
 using WeCompany.Protocol;
 using WeCompany.Protocol.Rest;
@@ -29,9 +31,44 @@ public static class Api
 
         public Task ExecuteAsync(HttpContext httpContext)
         {
+            if (HttpMethods.IsGet(httpContext.Request.Method) && status == 200)
+            {
+                return WriteCacheableAsync(httpContext, data);
+            }
             httpContext.Response.StatusCode = status;
             var envelope = new ApiResponse<T>(status, "success", data, DateTimeOffset.UtcNow);
             return httpContext.Response.WriteAsJsonAsync(envelope, WireJson.Options, httpContext.RequestAborted);
+        }
+
+        // ETag and 304 for GETs: the tag is a hash of `data` alone (the envelope's timestamp changes on every
+        // answer), weak because compression may change the bytes on the wire. The data is serialized once and
+        // spliced into the envelope.
+        private static async Task WriteCacheableAsync(HttpContext context, T data)
+        {
+            var json = JsonSerializer.SerializeToUtf8Bytes(data, WireJson.Options);
+            var tag = "W/\"" + Convert.ToHexStringLower(SHA256.HashData(json).AsSpan(0, 16)) + "\"";
+            var response = context.Response;
+            response.Headers.ETag = tag;
+            response.Headers.CacheControl = "private, no-cache";
+            foreach (var candidate in context.Request.Headers.IfNoneMatch.SelectMany(v => (v ?? "").Split(',')))
+            {
+                var trimmed = candidate.Trim();
+                if (trimmed == tag || trimmed == "*" || "W/" + trimmed == tag)
+                {
+                    response.StatusCode = StatusCodes.Status304NotModified;
+                    return;
+                }
+            }
+            response.StatusCode = 200;
+            response.ContentType = "application/json; charset=utf-8";
+            var timestamp = JsonSerializer.SerializeToUtf8Bytes(DateTimeOffset.UtcNow, WireJson.Options);
+            var body = response.BodyWriter;
+            body.Write("{\"code\":200,\"message\":\"success\",\"data\":"u8);
+            body.Write(json);
+            body.Write(",\"timestamp\":"u8);
+            body.Write(timestamp);
+            body.Write("}"u8);
+            await body.FlushAsync(context.RequestAborted);
         }
     }
 
