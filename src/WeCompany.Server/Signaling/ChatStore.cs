@@ -38,7 +38,7 @@ public sealed class ChatStore(Database database)
                     RETURNING {Columns}
                     """, new { meetingId, messageId, fromUserId, username, toUserId, content, now }, cancellationToken: ct));
             }
-            catch (Exception e) when (Database.IsUniqueViolation(e) && attempt < 5)
+            catch (Exception e) when (Database.IsUniqueViolation(e) && attempt < 50)
             {
                 // Another node numbered a message at the same moment: take the next number.
             }

@@ -8,6 +8,7 @@ using WeCompany.Protocol.Rest;
 using WeCompany.Server.Hosting;
 using WeCompany.Server.Meetings;
 using WeCompany.Server.Signaling;
+using WeCompany.Server.Tests.Infrastructure;
 
 namespace WeCompany.Server.Tests.Signaling;
 
@@ -42,17 +43,25 @@ public sealed class SignalingServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<SignalingServer> StartAsync(Dictionary<string, string?>? settings = null)
+    public static async Task<SignalingServer> StartAsync(Dictionary<string, string?>? settings = null, StoreKind store = StoreKind.Sqlite)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "wecompany-signaling-" + Guid.NewGuid().ToString("N"));
         var overrides = new Dictionary<string, string?>
         {
             ["Http:Address"] = "127.0.0.1",
             ["Http:Port"] = "0",
+            ["Tcp:Port"] = "0",
+            ["Media:Port"] = "0",
             ["Storage:DataDir"] = dataDir,
             ["Auth:PasswordIterations"] = "10000",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        if (store == StoreKind.Postgres)
+        {
+            var postgres = await PostgresServer.CreateDatabaseAsync();
+            overrides["Storage:Provider"] = "postgres";
+            overrides["Storage:ConnectionString"] = postgres.ConnectionString;
+        }
         foreach (var (key, value) in settings ?? [])
         {
             overrides[key] = value;
