@@ -53,6 +53,15 @@ internal sealed class SignalingConnection : IDisposable
 
     public TokenBucket Bucket { get; }
 
+    /// <summary>
+    /// True for a resuming socket until its join-room: room traffic is held back (chat is replayed from the
+    /// store at join-room, in order) while direct replies such as pong and errors still go out.
+    /// </summary>
+    public bool Held { get; set; }
+
+    /// <summary>The newest chat seq the client says it saw (query last_seq), for a resume.</summary>
+    public long? LastSeenSeq { get; init; }
+
     /// <summary>The participant this socket speaks for; set once the connection is admitted to its room.</summary>
     public SignalingSession? Session { get; set; }
 

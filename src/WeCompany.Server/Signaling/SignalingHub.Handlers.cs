@@ -46,6 +46,12 @@ internal sealed partial class SignalingHub
     {
         if (session.Joined)
         {
+            if (connection.Held)
+            {
+                // A reconnect of a joined session: no user-joined; what it missed comes first.
+                await ResumeAsync(connection, session);
+                return;
+            }
             SendError(connection, session, ErrorCodes.SignalingAlreadyJoined, "Already in the room.", message.Id);
             return;
         }

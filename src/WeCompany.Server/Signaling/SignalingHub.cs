@@ -75,14 +75,14 @@ internal sealed partial class SignalingHub : IDisposable
     /// <summary>Runs one admitted socket until it closes.</summary>
     public async Task RunAsync(WebSocket socket, long meetingId, AuthenticatedUser user, string peerId, MeetingAdmission admission, long? lastSeenSeq)
     {
-        using var connection = new SignalingConnection(socket, "ws_" + NextId(), _options) { Overflowed = OnSlowConsumer };
+        using var connection = new SignalingConnection(socket, "ws_" + NextId(), _options) { Overflowed = OnSlowConsumer, LastSeenSeq = lastSeenSeq };
         var writer = connection.RunWriterAsync();
         Interlocked.Increment(ref _connections);
         using var presence = _presence.Register(user.UserId, PresenceChannel.WebSocket, connection.ConnectionId);
         SignalingLog.Opened(_logger, connection.ConnectionId, meetingId, user.UserId, peerId);
         try
         {
-            var session = await AttachAsync(connection, meetingId, user.UserId, peerId, admission, lastSeenSeq);
+            var session = await AttachAsync(connection, meetingId, user.UserId, peerId, admission);
             if (session is not null)
             {
                 await ReceiveLoopAsync(connection, session);
@@ -154,11 +154,12 @@ internal sealed partial class SignalingHub : IDisposable
     }
 
     /// <summary>
-    /// Puts the connection in its room. Same peer_id as a session there: resume it (the old socket, if still
-    /// open, is replaced). Another peer_id of the same user: that session ends and this one starts (the newest
-    /// tab wins; the old socket is closed with 4001).
+    /// Puts the connection in its room. Same peer_id as a session there: the connection takes it over (the old
+    /// socket, if still open, is closed with 4001) and, when the session had joined, is held until its
+    /// join-room resumes it. Another peer_id of the same user: that session ends and a new one starts (the
+    /// newest tab wins).
     /// </summary>
-    private async Task<SignalingSession?> AttachAsync(SignalingConnection connection, long meetingId, long userId, string peerId, MeetingAdmission admission, long? lastSeenSeq)
+    private async Task<SignalingSession?> AttachAsync(SignalingConnection connection, long meetingId, long userId, string peerId, MeetingAdmission admission)
     {
         while (true)
         {
@@ -170,7 +171,6 @@ internal sealed partial class SignalingHub : IDisposable
             }
             SignalingSession? replaced = null;
             SignalingSession session;
-            bool resume;
             lock (room.Gate)
             {
                 if (room.Closed)
@@ -182,14 +182,9 @@ internal sealed partial class SignalingHub : IDisposable
                 {
                     session = existing;
                     session.Connection?.Close(SignalingCloseCodes.Replaced, "resumed on a new connection");
-                    session.Connection = null;
-                    // Reserved: the sweeper must not end the session while the replay runs.
-                    session.GraceDeadline = long.MaxValue;
-                    resume = session.Joined;
-                    if (!resume)
-                    {
-                        session.Connection = connection;
-                    }
+                    connection.Held = session.Joined;
+                    session.Connection = connection;
+                    session.GraceDeadline = 0;
                 }
                 else
                 {
@@ -205,17 +200,12 @@ internal sealed partial class SignalingHub : IDisposable
                         Connection = connection,
                     };
                     room.Sessions[userId] = session;
-                    resume = false;
                 }
                 connection.Session = session;
             }
             if (replaced is { Joined: true })
             {
                 await _sfu.PeerLeftAsync(meetingId, userId, replaced.PeerId, CancellationToken.None);
-            }
-            if (resume)
-            {
-                await ResumeAsync(connection, session, lastSeenSeq);
             }
             return session;
         }
@@ -226,7 +216,7 @@ internal sealed partial class SignalingHub : IDisposable
     /// server's resume point is the last frame its writer handed to the socket; a client that says what it
     /// last saw (last_seq) can only move it back, which covers frames lost inside a dying TCP connection.
     /// </summary>
-    private async Task ResumeAsync(SignalingConnection connection, SignalingSession session, long? lastSeenSeq)
+    private async Task ResumeAsync(SignalingConnection connection, SignalingSession session)
     {
         var room = session.Room;
         var iceServers = await _directory.GetIceServersAsync(room.MeetingId, session.UserId, connection.Aborted);
@@ -235,18 +225,21 @@ internal sealed partial class SignalingHub : IDisposable
         try
         {
             await EnsureLastChatSeqAsync(room, connection.Aborted);
-            var after = Math.Min(session.LastDeliveredSeq, lastSeenSeq ?? long.MaxValue);
+            var after = Math.Min(session.LastDeliveredSeq, connection.LastSeenSeq ?? long.MaxValue);
             var missed = await _chat.ListAfterAsync(room.MeetingId, session.UserId, after, 10_000, connection.Aborted);
             lock (room.Gate)
             {
+                if (session.Connection != connection)
+                {
+                    return;
+                }
+                session.IceServers = iceServers;
                 connection.TryEnqueue(RoomInfoFrame(session, iceServers, "resume", resumed: true));
                 foreach (var record in missed)
                 {
                     connection.TryEnqueue(ChatFrame(record));
                 }
-                session.Connection = connection;
-                session.IceServers = iceServers;
-                session.GraceDeadline = 0;
+                connection.Held = false;
             }
             SignalingLog.Resumed(_logger, room.MeetingId, session.UserId, session.PeerId, missed.Count);
         }

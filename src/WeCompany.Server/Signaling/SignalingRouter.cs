@@ -66,7 +66,7 @@ internal sealed class LocalSignalingRouter(SignalingRoomRegistry rooms) : ISigna
         }
         lock (room.Gate)
         {
-            return room.Sessions.TryGetValue(userId, out var session) && session.Joined && session.Connection is { } connection && connection.TryEnqueue(frame);
+            return room.Sessions.TryGetValue(userId, out var session) && session.Joined && session.Connection is { Held: false } connection && connection.TryEnqueue(frame);
         }
     }
 
@@ -83,7 +83,7 @@ internal sealed class LocalSignalingRouter(SignalingRoomRegistry rooms) : ISigna
             foreach (var session in room.Sessions.Values)
             {
                 // A slow consumer's TryEnqueue fails at once and closes only that socket: the loop never waits.
-                if (session.Joined && session.UserId != exceptUserId && session.Connection is { } connection && connection.TryEnqueue(frame))
+                if (session.Joined && session.UserId != exceptUserId && session.Connection is { Held: false } connection && connection.TryEnqueue(frame))
                 {
                     delivered++;
                 }

@@ -52,6 +52,8 @@ public sealed class SignalingResumeTests
         await a.WaitForAsync(8, m => m.GetProperty("payload").GetProperty("content").GetString() == "missed 2");
         await using var resumed = await SignalingClient.ConnectAsync(server.SocketUri(100, bob, "peer_bob"));
         await a.SendAsync(new { type = 8, payload = new { content = "after" } });
+        // Clients send join-room on every open (the web client does); for a live session it resumes.
+        await resumed.SendAsync(new { type = 4, payload = new { } });
 
         var info = (await resumed.ReceiveAsync())!.Value;
         Assert.Equal(14, info.GetProperty("type").GetInt32());
@@ -67,6 +69,31 @@ public sealed class SignalingResumeTests
         // Alice saw no user-left / user-joined pair.
         var aliceSaw = await ReadUntilPongAsync(a);
         Assert.DoesNotContain(aliceSaw, m => m.GetProperty("type").GetInt32() is 6 or 7);
+        await b.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AResumingClientThatSaysWhatItLastSawGetsEverythingAfterThat()
+    {
+        await using var server = await SignalingServer.StartAsync();
+        var alice = await server.ParticipantAsync(100);
+        var bob = await server.ParticipantAsync(100);
+        var (a, _) = await server.JoinAsync(100, alice);
+        await using var _a = a;
+        var (b, _) = await server.JoinAsync(100, bob, "peer_bob");
+        await a.SendAsync(new { type = 8, payload = new { content = "one" } });
+        await a.SendAsync(new { type = 8, payload = new { content = "two" } });
+        await b.WaitForAsync(8, m => m.GetProperty("payload").GetProperty("seq").GetInt64() == 2);
+        var presence = server.Services.GetRequiredService<PresenceRegistry>();
+        b.Socket.Abort();
+        await WaitUntilAsync(() => !presence.IsOnline(bob.Id));
+
+        var uri = new Uri(server.SocketUri(100, bob, "peer_bob") + "&last_seq=1");
+        await using var resumed = await SignalingClient.ConnectAsync(uri);
+        await resumed.SendAsync(new { type = 4, payload = new { } });
+
+        Assert.True((await resumed.WaitForAsync(14)).GetProperty("payload").GetProperty("resumed").GetBoolean());
+        Assert.Equal("two", (await resumed.ReceiveAsync())!.Value.GetProperty("payload").GetProperty("content").GetString());
         await b.DisposeAsync();
     }
 
