@@ -198,7 +198,7 @@ internal sealed class LoadGenerator(int signalingPort, int baselinePort)
                 {
                 }
             }
-            catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
+            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or OperationCanceledException or IOException)
             {
                 // Aborted at the end.
             }
@@ -244,7 +244,7 @@ internal sealed class LoadGenerator(int signalingPort, int baselinePort)
                 {
                 }
             }
-            catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
+            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or OperationCanceledException or IOException)
             {
                 // Aborted at the end.
             }

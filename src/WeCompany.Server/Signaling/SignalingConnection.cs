@@ -164,7 +164,8 @@ internal sealed class SignalingConnection : IDisposable
     /// <summary>Receives one whole text message into a pooled buffer; null at close. Oversized messages are drained and reported as such.</summary>
     public async ValueTask<ReceivedMessage?> ReceiveAsync(int maxBytes)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes + 1, 64 * 1024));
+        // Small first: an idle socket waits holding 4 KiB, not the 64 KiB limit; larger messages grow it.
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes + 1, 4096));
         var length = 0;
         var oversized = false;
         var binary = false;
@@ -180,7 +181,7 @@ internal sealed class SignalingConnection : IDisposable
                     }
                     else
                     {
-                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 4, maxBytes + 1));
                         buffer.AsSpan(0, length).CopyTo(larger);
                         ArrayPool<byte>.Shared.Return(buffer);
                         buffer = larger;
