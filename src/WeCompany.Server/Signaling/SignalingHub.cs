@@ -148,7 +148,16 @@ internal sealed partial class SignalingHub : IDisposable
                     continue;
                 }
                 session.LastActiveAt = _time.GetUtcNow();
-                await HandleAsync(connection, session, parsed.Message, connection.Aborted);
+                try
+                {
+                    await HandleAsync(connection, session, parsed.Message, connection.Aborted);
+                }
+                catch (Exception e) when (e is not (OperationCanceledException or WebSocketException))
+                {
+                    // A store or directory fault fails this message only; the client hears of it and the socket stays.
+                    SignalingLog.Fault(_logger, connection.ConnectionId, e);
+                    SendError(connection, session, ErrorCodes.InternalError, "The server could not handle this message.", parsed.RefId);
+                }
             }
         }
     }
