@@ -45,6 +45,50 @@ public sealed class ChatStore(Database database)
         }
     }
 
+    /// <summary>
+    /// Stores several messages of one meeting in one transaction (one disk flush), numbered in list order:
+    /// the chat path's group commit when messages arrive faster than the store flushes.
+    /// </summary>
+    public async Task<IReadOnlyList<ChatRecord>> InsertBatchAsync(long meetingId, IReadOnlyList<ChatRecord> messages, long now, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var connection = await database.OpenAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            try
+            {
+                var last = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                    "SELECT MAX(seq) FROM chat_messages WHERE meeting_id = @meetingId", new { meetingId }, transaction, cancellationToken: ct)) ?? 0;
+                var stored = new List<ChatRecord>(messages.Count);
+                foreach (var message in messages)
+                {
+                    var record = new ChatRecord
+                    {
+                        MeetingId = meetingId,
+                        Seq = ++last,
+                        MessageId = message.MessageId,
+                        FromUserId = message.FromUserId,
+                        Username = message.Username,
+                        ToUserId = message.ToUserId,
+                        Content = message.Content,
+                        CreatedAt = now,
+                    };
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        $"INSERT INTO chat_messages ({Columns}) VALUES (@MeetingId, @Seq, @MessageId, @FromUserId, @Username, @ToUserId, @Content, @CreatedAt)",
+                        record, transaction, cancellationToken: ct));
+                    stored.Add(record);
+                }
+                await transaction.CommitAsync(ct);
+                return stored;
+            }
+            catch (Exception e) when (Database.IsUniqueViolation(e) && attempt < 50)
+            {
+                // Another node numbered messages of this meeting at the same moment: number the batch again.
+                await transaction.RollbackAsync(ct);
+            }
+        }
+    }
+
     public async Task<long> LastSeqAsync(long meetingId, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);

@@ -145,23 +145,46 @@ internal sealed partial class SignalingHub
             return;
         }
         var name = session.DisplayName.Length > 0 ? session.DisplayName : session.Username;
-        // Stored first, then delivered, one at a time per room: clients see sequence numbers in order.
+        room.PendingChat.Enqueue(new PendingChat(new ChatRecord
+        {
+            MeetingId = room.MeetingId,
+            MessageId = NextId(),
+            FromUserId = session.UserId,
+            Username = name,
+            ToUserId = to,
+            Content = content,
+        }, connection));
+        // Stored first, then delivered, one batch at a time per room: clients see sequence numbers in order.
+        // Messages that queue up while a batch is being stored go together in the next transaction.
         await room.ChatGate.WaitAsync(ct);
         try
         {
-            var record = await _chat.InsertAsync(room.MeetingId, NextId(), session.UserId, name, to, content, _time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
-            var frame = ChatFrame(record);
+            var batch = new List<PendingChat>();
+            while (room.PendingChat.TryDequeue(out var pending))
+            {
+                batch.Add(pending);
+            }
+            if (batch.Count == 0)
+            {
+                return;
+            }
+            var records = await _chat.InsertBatchAsync(room.MeetingId, batch.ConvertAll(p => p.Message), _time.GetUtcNow().ToUnixTimeMilliseconds(), CancellationToken.None);
             lock (room.Gate)
             {
-                room.LastChatSeq = record.Seq;
-                if (to is { } privateTarget)
+                for (var i = 0; i < records.Count; i++)
                 {
-                    _router.SendToUser(room.MeetingId, privateTarget, frame);
-                    connection.TryEnqueue(frame);
-                }
-                else
-                {
-                    Broadcast(room.MeetingId, frame);
+                    var record = records[i];
+                    var frame = ChatFrame(record);
+                    room.LastChatSeq = record.Seq;
+                    if (record.ToUserId is { } privateTarget)
+                    {
+                        _router.SendToUser(room.MeetingId, privateTarget, frame);
+                        batch[i].Sender.TryEnqueue(frame);
+                    }
+                    else
+                    {
+                        Broadcast(room.MeetingId, frame);
+                    }
                 }
             }
         }

@@ -68,6 +68,9 @@ internal sealed class SignalingSession(SignalingRoom room, long userId, string p
         DisplayName, Role.ToWire(), AudioMuted, VideoOff, screenSharer == UserId);
 }
 
+/// <summary>A chat message accepted from <see cref="Sender"/>, not stored yet.</summary>
+internal sealed record PendingChat(ChatRecord Message, SignalingConnection Sender);
+
 /// <summary>
 /// One meeting's signaling room on this node: its sessions (joined or not yet), the screen-share state and
 /// the chat sequence. <see cref="Gate"/> guards the state; <see cref="ChatGate"/> serializes chat so that
@@ -80,6 +83,9 @@ internal sealed class SignalingRoom(long meetingId)
     public Lock Gate { get; } = new();
 
     public SemaphoreSlim ChatGate { get; } = new(1, 1);
+
+    /// <summary>Chat waiting to be stored: whoever holds <see cref="ChatGate"/> stores everything queued in one transaction.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<PendingChat> PendingChat { get; } = new();
 
     public Dictionary<long, SignalingSession> Sessions { get; } = [];
 

@@ -37,4 +37,23 @@ public sealed class ChatStoreTests
         Assert.Equal(["to all", "to two"], forTwo.Select(r => r.Content));
         Assert.Equal(["to two", "to one"], forOneAfterFirst.Select(r => r.Content));
     }
+
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task ABatchIsNumberedAfterWhatIsStoredInListOrder(StoreKind store)
+    {
+        await using var server = await SignalingServer.StartAsync(store: store);
+        var chat = server.Services.GetRequiredService<ChatStore>();
+        await chat.InsertAsync(100, "first", 1, "one", null, "first", 1, CancellationToken.None);
+
+        var batch = await chat.InsertBatchAsync(100, [
+            new ChatRecord { MessageId = "b1", FromUserId = 2, Username = "two", Content = "b1" },
+            new ChatRecord { MessageId = "b2", FromUserId = 3, Username = "three", ToUserId = 2, Content = "b2" },
+        ], 5, CancellationToken.None);
+
+        Assert.Equal([2L, 3L], batch.Select(r => r.Seq));
+        var all = await chat.ListAfterAsync(100, 2, 0, 10, CancellationToken.None);
+        Assert.Equal(["first", "b1", "b2"], all.Select(r => r.Content));
+        Assert.Equal(2, all[2].ToUserId);
+    }
 }
