@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dapper;
 using WeCompany.Server.Storage;
 
@@ -20,9 +21,23 @@ public sealed class ChatRecord
 /// Chat messages with a per-meeting sequence number. The number is taken inside the INSERT (max + 1); the
 /// unique (meeting_id, seq) index turns a race between two writers into a retry instead of a duplicate.
 /// </summary>
-public sealed class ChatStore(Database database)
+public sealed class ChatStore : IDisposable
 {
     private const string Columns = "meeting_id, seq, message_id, from_user_id, username, to_user_id, content, created_at";
+    private readonly Database database;
+    private readonly BlockingCollection<Action>? _sqliteWrites;
+
+    public ChatStore(Database database)
+    {
+        this.database = database;
+        if (database.Dialect == SqlDialect.Sqlite)
+        {
+            // SQLite's driver is synchronous: a commit holds its thread through the disk flush. One writer thread
+            // of our own takes those waits off the thread pool (SQLite admits one writer at a time anyway).
+            _sqliteWrites = [];
+            new Thread(RunSqliteWriter) { IsBackground = true, Name = "chat-store-writer" }.Start();
+        }
+    }
 
     public async Task<ChatRecord> InsertAsync(long meetingId, string messageId, long fromUserId, string username, long? toUserId, string content, long now, CancellationToken ct)
     {
@@ -49,7 +64,39 @@ public sealed class ChatStore(Database database)
     /// Stores several messages of one meeting in one transaction (one disk flush), numbered in list order:
     /// the chat path's group commit when messages arrive faster than the store flushes.
     /// </summary>
-    public async Task<IReadOnlyList<ChatRecord>> InsertBatchAsync(long meetingId, IReadOnlyList<ChatRecord> messages, long now, CancellationToken ct)
+    public Task<IReadOnlyList<ChatRecord>> InsertBatchAsync(long meetingId, IReadOnlyList<ChatRecord> messages, long now, CancellationToken ct)
+    {
+        if (_sqliteWrites is null)
+        {
+            return InsertBatchCoreAsync(meetingId, messages, now, ct);
+        }
+        var done = new TaskCompletionSource<IReadOnlyList<ChatRecord>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _sqliteWrites.Add(() =>
+        {
+            try
+            {
+                // Every await inside completes synchronously on SQLite: this runs start to end on the writer thread.
+                done.SetResult(InsertBatchCoreAsync(meetingId, messages, now, CancellationToken.None).GetAwaiter().GetResult());
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }, ct);
+        return done.Task;
+    }
+
+    private void RunSqliteWriter()
+    {
+        foreach (var write in _sqliteWrites!.GetConsumingEnumerable())
+        {
+            write();
+        }
+    }
+
+    public void Dispose() => _sqliteWrites?.CompleteAdding();
+
+    private async Task<IReadOnlyList<ChatRecord>> InsertBatchCoreAsync(long meetingId, IReadOnlyList<ChatRecord> messages, long now, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
