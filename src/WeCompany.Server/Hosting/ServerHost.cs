@@ -114,6 +114,7 @@ public static class ServerHost
         {
             IterationCount = sp.GetRequiredService<IOptions<AuthOptions>>().Value.PasswordIterations,
         })));
+        services.AddSingleton<PasswordHashGate>();
         services.AddSingleton<JwtKeyProvider>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<UserStore>();
