@@ -156,7 +156,7 @@ public static class ServerHost
         services.AddHostedService(sp => sp.GetRequiredService<VideoCallServer>().Tcp);
 
         // Signaling. The meetings feature answers IMeetingDirectory; the SFU replaces NoSfuGateway.
-        services.TryAddSingleton<IMeetingDirectory, MeetingDirectory>();
+        services.AddSingleton<IMeetingDirectory, MeetingDirectory>();
         services.AddOptions<SignalingOptions>().BindConfiguration("Signaling").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ChatStore>();
         services.AddSingleton<SignalingRoomRegistry>();
