@@ -141,5 +141,5 @@ export async function expectRemoteVideo(person, remotes, timeoutMs = 20_000) {
 }
 
 export async function screenshot(person, name) {
-  await person.page.screenshot({ path: join(artifacts, `${name}.png`) });
+  await person.page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
