@@ -51,6 +51,13 @@ describe('RestClient', () => {
     expect(server.calls[0]?.auth).toBe('Bearer access-0');
   });
 
+  it('lists participants from the {meeting_id, participants} answer of the server', async () => {
+    const participant = { participant_id: 5, user_id: 2, username: 'bob', role: 'participant', joined_at: '2025-10-01T10:00:00Z', audio_muted: false, video_muted: false };
+    const fetch = async (): Promise<Response> => envelope(200, { meeting_id: 100, participants: [participant] });
+    const client = new RestClient({ store: new MemoryTokenStore(session('access-0', 'refresh-0')), fetch });
+    expect(await client.listParticipants(100)).toEqual([participant]);
+  });
+
   it('refreshes once on a 401 and retries the request with the new token', async () => {
     const server = fakeServer('access-0', 'refresh-0');
     const store = new MemoryTokenStore(session('stale', 'refresh-0'));

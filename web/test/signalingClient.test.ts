@@ -95,6 +95,18 @@ describe('SignalingClient', () => {
     expect(states).toEqual(['connecting', 'open', 'reconnecting']);
   });
 
+  it('drops the socket at once when the browser goes offline and reconnects 3 seconds later', async () => {
+    const { client, sockets } = setup();
+    await client.connect();
+    sockets[0]!.serverOpens();
+    client.networkLost();
+    expect(sockets[0]!.closedWith).toBe(4001);
+    expect(client.state).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(sockets).toHaveLength(2);
+    expect(new URL(sockets[1]!.url).searchParams.get('peer_id')).toBe('peer_xyz789');
+  });
+
   it('rejoins after a drop, announces the resume and sends chat queued meanwhile', async () => {
     const { client, sockets } = setup();
     await client.connect();

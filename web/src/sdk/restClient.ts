@@ -122,8 +122,10 @@ export class RestClient {
     return this.request('POST', `/api/v1/meetings/${meetingId}/end`);
   }
 
-  listParticipants(meetingId: number): Promise<Participant[]> {
-    return this.request('GET', `/api/v1/meetings/${meetingId}/participants`);
+  /** docs/protocol/rest.md: the answer is `{meeting_id, participants: [...]}`; this returns the list. */
+  async listParticipants(meetingId: number): Promise<Participant[]> {
+    const answer = await this.request<{ meeting_id: number; participants: Participant[] }>('GET', `/api/v1/meetings/${meetingId}/participants`);
+    return answer.participants;
   }
 
   kick(meetingId: number, participantId: number): Promise<void> {

@@ -157,6 +157,20 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.emit('closed', event);
   }
 
+  /**
+   * The browser reports the network gone (window 'offline'): drop the socket now and follow the reconnect
+   * schedule. TCP can keep a dead socket "open" until the 60 s heartbeat notices, far past the server's
+   * 15 s resume window.
+   */
+  networkLost(): void {
+    const socket = this.socket;
+    if (this.stopped || socket === null) return;
+    this.detach(socket);
+    this.socket = null;
+    socket.close(4001, 'network lost');
+    this.onClose(socket, true);
+  }
+
   private async open(): Promise<void> {
     this.setState(this.wasOpen || this.attempts > 0 ? 'reconnecting' : 'connecting');
     let token: string;

@@ -364,6 +364,7 @@ export function renderRoom(view: HTMLElement, context: AppContext, pending: Pend
 
   function teardown(): void {
     window.removeEventListener('pagehide', onPageHide);
+    window.removeEventListener('offline', onOffline);
     clearInterval(speakerTimer);
     if (refreshTimer !== undefined) clearTimeout(refreshTimer);
     signaling.leave();
@@ -372,6 +373,8 @@ export function renderRoom(view: HTMLElement, context: AppContext, pending: Pend
   }
   const onPageHide = (): void => signaling.leave();
   window.addEventListener('pagehide', onPageHide);
+  const onOffline = (): void => signaling.networkLost();
+  window.addEventListener('offline', onOffline);
   context.onLeave(() => {
     if (!ended) {
       ended = true;
