@@ -15,4 +15,6 @@ for project in tests/*/*.Tests.csproj; do
   dotnet test "$project" -c Release --no-build --nologo \
     --logger "console;verbosity=normal" --blame-hang-timeout 5m || status=1
 done
+echo "== browser end-to-end (Chromium, loopback-only network namespace)"
+scripts/test-web-e2e.sh || status=1
 exit $status
