@@ -45,6 +45,7 @@ public sealed class TestServer : IAsyncDisposable
             // Tests register many users: a cheap hash keeps them fast; the production figure is tested separately.
             ["Auth:PasswordIterations"] = "10000",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
         };
         if (postgres is not null)
         {
