@@ -34,8 +34,10 @@ public sealed partial class MediaPeer : IDisposable
     private readonly Lock _dtlsGate = new();
     private readonly Lock _sendGate = new();
     private readonly IceSession _ice;
-    private readonly DtlsTransport _dtls;
+    private readonly DtlsContext _context;
+    private readonly DtlsTransportOptions _dtlsOptions;
     private readonly TimeProvider _time;
+    private DtlsTransport? _dtls;
     private readonly ConcurrentDictionary<uint, PublishedTrack> _publishedBySsrc = new();
     private readonly ConcurrentDictionary<uint, DownTrack> _downTracksBySsrc = new();
     private SrtpSession? _send;
@@ -43,20 +45,41 @@ public sealed partial class MediaPeer : IDisposable
     private SocketAddress? _dtlsRemote;
     private volatile MediaPeerState _state = MediaPeerState.Connecting;
 
-    internal MediaPeer(MediaServer server, string id, IceSession ice, DtlsFingerprint remoteFingerprint, DtlsContext context, DtlsTransportOptions dtlsOptions, TimeProvider time)
+    internal MediaPeer(MediaServer server, string id, IceSession ice, DtlsContext context, DtlsTransportOptions dtlsOptions, TimeProvider time)
     {
         Server = server;
         Id = id;
         _ice = ice;
         _time = time;
+        _context = context;
+        _dtlsOptions = dtlsOptions;
         ice.Tag = this;
         RtcpSsrc = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
-        _dtls = new DtlsTransport(context, DtlsRole.Server, remoteFingerprint, SendDtls, dtlsOptions);
-        _dtls.StateChanged += OnDtlsStateChanged;
+    }
+
+    /// <summary>Whether the peer's ICE credentials and DTLS fingerprint are known (its offer or answer arrived).</summary>
+    public bool HasRemoteDescription => Volatile.Read(ref _dtls) is not null;
+
+    /// <summary>
+    /// Sets what the peer's SDP says about its transport: ICE credentials (again on an ICE restart) and, the
+    /// first time, the certificate fingerprint, which starts the DTLS server and its handshake deadline.
+    /// </summary>
+    public void SetRemoteDescription(string iceUfrag, string icePassword, DtlsFingerprint fingerprint)
+    {
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        _ice.SetRemoteCredentials(iceUfrag, icePassword);
         lock (_dtlsGate)
         {
+            if (_dtls is not null || _state == MediaPeerState.Closed)
+            {
+                return;
+            }
+
+            var dtls = new DtlsTransport(_context, DtlsRole.Server, fingerprint, SendDtls, _dtlsOptions);
+            dtls.StateChanged += OnDtlsStateChanged;
             // Starts the handshake deadline: a peer that never completes DTLS is dropped after it.
-            _dtls.Start();
+            dtls.Start();
+            Volatile.Write(ref _dtls, dtls);
         }
     }
 
@@ -153,9 +176,12 @@ public sealed partial class MediaPeer : IDisposable
 
             CloseReason = reason;
             _state = MediaPeerState.Closed;
-            _dtls.StateChanged -= OnDtlsStateChanged;
-            _dtls.Close();
-            _dtls.Dispose();
+            if (_dtls is not null)
+            {
+                _dtls.StateChanged -= OnDtlsStateChanged;
+                _dtls.Close();
+                _dtls.Dispose();
+            }
         }
 
         Server.Forget(this, _ice);
@@ -228,7 +254,7 @@ public sealed partial class MediaPeer : IDisposable
     {
         lock (_dtlsGate)
         {
-            if (_state == MediaPeerState.Closed)
+            if (_state == MediaPeerState.Closed || _dtls is null)
             {
                 return;
             }
@@ -252,7 +278,7 @@ public sealed partial class MediaPeer : IDisposable
                 return;
             }
 
-            if (_dtls.State == DtlsState.Connecting && _dtls.NextTimeout is { } due && due <= TimeSpan.FromMilliseconds(1))
+            if (_dtls is { State: DtlsState.Connecting } && _dtls.NextTimeout is { } due && due <= TimeSpan.FromMilliseconds(1))
             {
                 _dtls.OnTimer();
             }

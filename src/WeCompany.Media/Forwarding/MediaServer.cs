@@ -94,9 +94,20 @@ public sealed class MediaServer : IAsyncDisposable
     /// </summary>
     public MediaPeer CreatePeer(string id, string remoteUfrag, string remotePassword, DtlsFingerprint remoteFingerprint)
     {
+        var peer = CreatePeer(id);
+        peer.SetRemoteDescription(remoteUfrag, remotePassword, remoteFingerprint);
+        return peer;
+    }
+
+    /// <summary>
+    /// Creates a peer whose SDP is not known yet (the server offers first to a receive-only participant):
+    /// call <see cref="MediaPeer.SetRemoteDescription"/> when its answer arrives.
+    /// </summary>
+    public MediaPeer CreatePeer(string id)
+    {
         ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
-        var session = _agent.CreateSession(remoteUfrag, remotePassword);
-        var peer = new MediaPeer(this, id, session, remoteFingerprint, _context, _dtlsOptions, _time);
+        var session = _agent.CreateSession();
+        var peer = new MediaPeer(this, id, session, _context, _dtlsOptions, _time);
         _peers[peer] = 0;
         return peer;
     }
