@@ -194,6 +194,11 @@ public sealed partial class SfuService : IHostedService, IAsyncDisposable
 
             room.Participants.Remove(peerId);
             participant.Closed = true;
+            foreach (var key in room.Tracks.Where(t => t.Value.PublisherPeerId == peerId).Select(t => t.Key).ToList())
+            {
+                room.Tracks.Remove(key);
+            }
+
             if (room.Participants.Count == 0)
             {
                 _rooms.TryRemove(new KeyValuePair<long, SfuRoom>(meetingId, room));
