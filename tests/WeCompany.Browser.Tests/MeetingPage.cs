@@ -1,0 +1,70 @@
+namespace WeCompany.Browser.Tests;
+
+/// <summary>
+/// The page each browser participant runs: one RTCPeerConnection to the SFU with the fake camera and microphone
+/// on sendonly transceivers (as the web client does), perfect negotiation as the polite side, every remote stream
+/// in an unmuted autoplaying video element, and a getStats() summary per remote track.
+/// </summary>
+internal static class MeetingPage
+{
+    public const string Html = """
+        <!doctype html>
+        <html><body>
+        <script>
+        window.outbox = [];
+        window.remote = new Map();
+        let makingOffer = false;
+        window.start = async (publish) => {
+          const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+          window.pc = pc;
+          pc.onicecandidate = ({ candidate }) => {
+            if (candidate && candidate.candidate) window.outbox.push({ type: 3, candidate: candidate.candidate });
+          };
+          pc.onnegotiationneeded = async () => {
+            try {
+              makingOffer = true;
+              await pc.setLocalDescription();
+              window.outbox.push({ type: 1, sdp: pc.localDescription.sdp });
+            } finally { makingOffer = false; }
+          };
+          pc.ontrack = (event) => {
+            const stream = event.streams[0];
+            if (!window.remote.has(stream.id)) {
+              const video = document.createElement('video');
+              video.autoplay = true; video.playsInline = true; video.muted = false;
+              video.srcObject = stream;
+              document.body.appendChild(video);
+              window.remote.set(stream.id, video);
+            }
+          };
+          if (publish) {
+            const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+            window.local = stream;
+            for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+          }
+        };
+        window.handle = async (type, sdp) => {
+          const pc = window.pc;
+          if (type === 2 && pc.signalingState !== 'have-local-offer') return;
+          await pc.setRemoteDescription({ type: type === 1 ? 'offer' : 'answer', sdp });
+          if (type === 1) {
+            await pc.setLocalDescription();
+            window.outbox.push({ type: 2, sdp: pc.localDescription.sdp });
+          }
+        };
+        window.stats = async () => {
+          const report = await window.pc.getStats();
+          const tracks = [];
+          report.forEach((s) => {
+            if (s.type === 'inbound-rtp') {
+              tracks.push({ kind: s.kind, ssrc: s.ssrc, framesDecoded: s.framesDecoded || 0, frameWidth: s.frameWidth || 0,
+                totalAudioEnergy: s.totalAudioEnergy || 0, packetsReceived: s.packetsReceived || 0, trackIdentifier: s.trackIdentifier || '' });
+            }
+          });
+          const streams = [...window.remote.keys()];
+          return JSON.stringify({ tracks, streams, state: window.pc.connectionState });
+        };
+        </script>
+        </body></html>
+        """;
+}
