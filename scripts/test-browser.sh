@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v chromium >/dev/null || { echo "test-browser: chromium is missing (apt-get install -y chromium)" >&2; exit 1; }
-dotnet build tests/WeCompany.Browser.Tests/WeCompany.Browser.Tests.csproj -v q -nologo
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-exec unshare -n -- bash -c 'ip link set lo up && exec dotnet test tests/WeCompany.Browser.Tests/WeCompany.Browser.Tests.csproj --no-build "$@"' bash "$@"
+configuration="${CONFIGURATION:-Debug}"
+dotnet build tests/WeCompany.Browser.Tests/WeCompany.Browser.Tests.csproj -c "$configuration" -v q -nologo
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 WECOMPANY_LOOPBACK_NAMESPACE=1
+exec unshare -n -- bash -c 'ip link set lo up && exec dotnet test tests/WeCompany.Browser.Tests/WeCompany.Browser.Tests.csproj -c "$0" --no-build "$@"' "$configuration" "$@"

@@ -42,6 +42,12 @@ internal sealed class Chromium : IAsyncDisposable
     public static async Task<Chromium> LaunchAsync()
     {
         Assert.True(File.Exists(ExecutablePath), "These tests need Debian's chromium: apt-get install -y chromium");
+        // facts.md: outside a loopback-only namespace Chromium checks from the host's address and ICE fails.
+        var outside = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.NetworkInterfaceType != System.Net.NetworkInformation.NetworkInterfaceType.Loopback
+                && n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .Select(n => n.Name).ToList();
+        Assert.True(outside.Count == 0, $"Run the browser tests through scripts/test-browser.sh (a loopback-only namespace); interfaces up: {string.Join(", ", outside)}");
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
