@@ -52,6 +52,17 @@ internal static class MeetingPage
             window.outbox.push({ type: 2, sdp: pc.localDescription.sdp });
           }
         };
+        window.shareCanvas = async () => {
+          // A synthetic "screen": a 320x180 canvas that changes every frame, sent in place of the camera.
+          const canvas = document.createElement('canvas');
+          canvas.width = 320; canvas.height = 180;
+          const g = canvas.getContext('2d');
+          let n = 0;
+          setInterval(() => { g.fillStyle = `hsl(${(n++ * 7) % 360} 80% 50%)`; g.fillRect(0, 0, 320, 180); }, 33);
+          const track = canvas.captureStream(30).getVideoTracks()[0];
+          const sender = window.pc.getSenders().find((s) => s.track && s.track.kind === 'video');
+          await sender.replaceTrack(track);
+        };
         window.stats = async () => {
           const report = await window.pc.getStats();
           const tracks = [];

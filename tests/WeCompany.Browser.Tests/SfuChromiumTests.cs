@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using WeCompany.Server.Sfu;
+using Xunit.Abstractions;
 
 namespace WeCompany.Browser.Tests;
 
@@ -11,11 +12,14 @@ namespace WeCompany.Browser.Tests;
 public sealed class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
 {
     private const long Meeting = 7;
-    private readonly List<BrowserParticipant> _participants = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, BrowserParticipant> _participants = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
+    private readonly ITestOutputHelper _output;
     private SfuService _sfu = null!;
     private Chromium _chromium = null!;
+
+    public SfuChromiumTests(ITestOutputHelper output) => _output = output;
 
     public async Task InitializeAsync()
     {
@@ -41,9 +45,9 @@ public sealed class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
             await JoinAsync(i, publish: true);
         }
 
-        foreach (var participant in _participants)
+        foreach (var participant in _participants.Values)
         {
-            var others = _participants.Where(p => p != participant).Select(p => p.PeerId).ToList();
+            var others = _participants.Values.Where(p => p != participant).Select(p => p.PeerId).ToList();
             var first = await WaitForStatsAsync(participant, s => others.All(o => BrowserParticipant.ReceivesFrom(s, o)));
             Assert.All(others, o => Assert.Contains(o, first.Streams));
             // Frames keep coming: framesDecoded increases for every remote video.
@@ -51,11 +55,88 @@ public sealed class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
         }
     }
 
+    [Fact]
+    public async Task LateJoinersShowVideoQuickly()
+    {
+        var publisher = await JoinAsync(1, publish: true);
+        var times = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var viewer = await JoinAsync(100 + i, publish: false);
+            await WaitForStatsAsync(viewer, s => BrowserParticipant.FramesFrom(s, publisher.PeerId) > 0, pollMilliseconds: 20);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+            await LeaveAsync(viewer);
+        }
+
+        times.Sort();
+        var p50 = times[times.Count / 2];
+        var p99 = times[^1];
+        _output.WriteLine($"join → first remote frame decoded over {times.Count} joins: p50 {p50:N0} ms, p99 {p99:N0} ms");
+        // The goal is p99 < 1.5 s; a loaded two-core machine gets some slack before this fails.
+        Assert.True(p50 < 1500, $"p50 {p50:N0} ms");
+        Assert.True(p99 < 3000, $"p99 {p99:N0} ms");
+    }
+
+    [Fact]
+    public async Task ScreenShareReplacingTheCameraReachesTheOthers()
+    {
+        var sharer = await JoinAsync(1, publish: true);
+        var viewer = await JoinAsync(2, publish: true);
+        await WaitForStatsAsync(viewer, s => BrowserParticipant.ReceivesFrom(s, sharer.PeerId));
+
+        await sharer.Page.EvaluateAsync("() => window.shareCanvas()");
+
+        var before = await viewer.StatsAsync();
+        await WaitForStatsAsync(viewer, s => s.Tracks.Any(t => t.Kind == "video" && t.TrackIdentifier.StartsWith(sharer.PeerId + "-", StringComparison.Ordinal) && t.FrameWidth == 320)
+            && BrowserParticipant.FramesFrom(s, sharer.PeerId) > BrowserParticipant.FramesFrom(before, sharer.PeerId) + 10);
+    }
+
+    [Fact]
+    public async Task HostMuteStopsAPagesAudioAtTheOthersWhileItKeepsSending()
+    {
+        var speaker = await JoinAsync(1, publish: true);
+        var listener = await JoinAsync(2, publish: true);
+        await WaitForStatsAsync(listener, s => BrowserParticipant.ReceivesFrom(s, speaker.PeerId));
+
+        _sfu.SetAudioMuted(Meeting, speaker.UserId, muted: true);
+        var droppedBefore = _sfu.MediaServer!.Counters.MutedDropsTotal;
+        await Task.Delay(500); // packets already in flight arrive
+        var muted = await listener.StatsAsync();
+        // The speaker's client still sends: the SFU counts the audio it drops.
+        await WaitUntilAsync(() => _sfu.MediaServer.Counters.MutedDropsTotal > droppedBefore + 50);
+        var later = await listener.StatsAsync();
+        Assert.Equal(AudioPackets(muted, speaker.PeerId), AudioPackets(later, speaker.PeerId));
+
+        _sfu.SetAudioMuted(Meeting, speaker.UserId, muted: false);
+        await WaitForStatsAsync(listener, s => AudioPackets(s, speaker.PeerId) > AudioPackets(later, speaker.PeerId) + 20);
+    }
+
+    private static long AudioPackets(PageStats stats, string peerId) =>
+        stats.Tracks.Where(t => t.Kind == "audio" && t.TrackIdentifier.StartsWith(peerId + "-", StringComparison.Ordinal)).Sum(t => t.PacketsReceived);
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 30 s.");
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task LeaveAsync(BrowserParticipant participant)
+    {
+        _participants.TryRemove(participant.UserId, out _);
+        await participant.Page.Context.CloseAsync();
+        await _sfu.PeerLeftAsync(Meeting, participant.UserId, participant.PeerId, CancellationToken.None);
+    }
+
     private async Task<BrowserParticipant> JoinAsync(long userId, bool publish)
     {
         var page = await _chromium.NewPageAsync();
         var participant = new BrowserParticipant(page, userId, $"peer-{userId}");
-        _participants.Add(participant);
+        _participants[userId] = participant;
         _pumps.Add(PumpAsync(participant));
         await page.EvaluateAsync("publish => window.start(publish)", publish);
         await _sfu.PeerJoinedAsync(Meeting, userId, participant.PeerId, CancellationToken.None);
@@ -65,7 +146,7 @@ public sealed class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
     // Carries the page's outbox to the SFU and the SFU's messages to the page, in order, until the test ends.
     private async Task PumpAsync(BrowserParticipant participant)
     {
-        while (!_stop.IsCancellationRequested)
+        while (!_stop.IsCancellationRequested && _participants.ContainsKey(participant.UserId))
         {
             try
             {
@@ -93,14 +174,14 @@ public sealed class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
             {
                 return;
             }
-            catch (Microsoft.Playwright.PlaywrightException) when (_stop.IsCancellationRequested)
+            catch (Microsoft.Playwright.PlaywrightException) when (_stop.IsCancellationRequested || !_participants.ContainsKey(participant.UserId))
             {
                 return;
             }
         }
     }
 
-    private static async Task<PageStats> WaitForStatsAsync(BrowserParticipant participant, Func<PageStats, bool> condition)
+    private static async Task<PageStats> WaitForStatsAsync(BrowserParticipant participant, Func<PageStats, bool> condition, int pollMilliseconds = 200)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         PageStats stats;
@@ -112,7 +193,7 @@ public sealed class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
                 return stats;
             }
 
-            await Task.Delay(200);
+            await Task.Delay(pollMilliseconds);
         }
         while (DateTime.UtcNow < deadline);
 
@@ -122,8 +203,7 @@ public sealed class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
 
     bool ISfuSignalSender.SendToUser(long meetingId, long userId, int type, object payload)
     {
-        var participant = _participants.Find(p => p.UserId == userId);
-        return participant is not null && payload is SfuSdpPayload sdp && participant.Inbox.Writer.TryWrite((type, sdp.Sdp));
+        return _participants.TryGetValue(userId, out var participant) && payload is SfuSdpPayload sdp && participant.Inbox.Writer.TryWrite((type, sdp.Sdp));
     }
 
     void ISfuSignalSender.Broadcast(long meetingId, int type, object payload)
