@@ -64,8 +64,12 @@ public sealed class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var viewer = await JoinAsync(100 + i, publish: false);
+            var joined = clock.Elapsed.TotalMilliseconds;
+            await WaitForStatsAsync(viewer, s => s.State == "connected", pollMilliseconds: 20);
+            var connected = clock.Elapsed.TotalMilliseconds;
             await WaitForStatsAsync(viewer, s => BrowserParticipant.FramesFrom(s, publisher.PeerId) > 0, pollMilliseconds: 20);
             times.Add(clock.Elapsed.TotalMilliseconds);
+            _output.WriteLine($"join {i}: page ready {joined:N0} ms, connected {connected:N0} ms, first frame {times[^1]:N0} ms");
             await LeaveAsync(viewer);
         }
 
