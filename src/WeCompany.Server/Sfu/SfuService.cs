@@ -9,6 +9,7 @@ using WeCompany.Media.Ice;
 using WeCompany.Media.Sdp;
 using WeCompany.Protocol.Rest;
 using WeCompany.Server.Diagnostics;
+using WeCompany.Server.Meetings;
 
 namespace WeCompany.Server.Sfu;
 
@@ -33,13 +34,16 @@ public sealed partial class SfuService : IHostedService, IAsyncDisposable
     private readonly ILogger<SfuService> _logger;
     private readonly ConcurrentDictionary<long, SfuRoom> _rooms = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly IMeetingEventBus? _events;
     private MediaServer? _server;
     private IReadOnlyList<SdpCandidate> _candidates = [];
     private Task? _speakerLoop;
 
-    public SfuService(IOptions<MediaOptions> options, ISfuSignalSender sender, TimeProvider time, ILogger<SfuService> logger, MetricsRegistry? metrics = null)
+    public SfuService(IOptions<MediaOptions> options, ISfuSignalSender sender, TimeProvider time, ILogger<SfuService> logger,
+        MetricsRegistry? metrics = null, IMeetingEventBus? events = null)
     {
         _options = options.Value;
+        _events = events;
         _sender = sender;
         _time = time;
         _logger = logger;
@@ -74,6 +78,7 @@ public sealed partial class SfuService : IHostedService, IAsyncDisposable
         _candidates = BuildCandidates(_options, server.LocalEndPoint.Port);
         SfuLog.Started(_logger, server.LocalEndPoint.Port, string.Join(", ", _candidates.Select(c => c.Address)));
         _speakerLoop = Task.Run(SpeakerLoopAsync, CancellationToken.None);
+        _subscription = _events?.Subscribe(OnMeetingEventAsync);
         return Task.CompletedTask;
     }
 
@@ -87,6 +92,7 @@ public sealed partial class SfuService : IHostedService, IAsyncDisposable
         }
 
         await _stop.CancelAsync();
+        _subscription?.Dispose();
         if (_speakerLoop is not null)
         {
             await _speakerLoop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using WeCompany.Media.Sdp;
 using WeCompany.Protocol.Rest;
+using WeCompany.Server.Meetings;
 using WeCompany.Server.Sfu;
 
 namespace WeCompany.Server.Tests.Sfu;
@@ -12,13 +13,14 @@ public sealed class SfuServiceTests : IAsyncLifetime
     private const long Meeting = 42;
     private const long Alice = 1, Bob = 2, Carol = 3;
     private readonly RecordingSignalSender _sender = new();
+    private readonly LocalMeetingEventBus _events = new();
     private readonly List<SdpClient> _clients = [];
     private SfuService _sfu = null!;
 
     public async Task InitializeAsync()
     {
         var options = new MediaOptions { Port = 0, BindAddress = "127.0.0.1", PublicAddresses = ["127.0.0.1"] };
-        _sfu = new SfuService(Options.Create(options), _sender, TimeProvider.System, NullLogger<SfuService>.Instance);
+        _sfu = new SfuService(Options.Create(options), _sender, TimeProvider.System, NullLogger<SfuService>.Instance, events: _events);
         await _sfu.StartAsync(CancellationToken.None);
     }
 
@@ -146,6 +148,31 @@ public sealed class SfuServiceTests : IAsyncLifetime
         _sfu.SetAudioMuted(Meeting, Alice, false);
         alice.Peer.SendRtp(3333, 12, 960u * 12, 111, [3]);
         await bob.Peer.WaitForRtpAsync(p => p.Payload[0] == 3);
+    }
+
+    [Fact]
+    public async Task MuteEventOnTheMeetingBusDropsAudioAndDemotionStopsForwarding()
+    {
+        var alice = await PublishAsync(Alice, "peer-a", ("0", "audio", 3333, null));
+        var bob = NewClient();
+        await _sfu.PeerJoinedAsync(Meeting, Bob, "peer-b", CancellationToken.None);
+        var offer = await _sender.WaitForSdpAsync(Bob, 1);
+        await _sfu.HandleAnswerAsync(Meeting, Bob, "peer-b", bob.Answer(offer), CancellationToken.None);
+        await bob.ConnectAsync(offer);
+
+        await _events.PublishAsync(new ParticipantMuted(Meeting, Alice, Bob, "audio"), CancellationToken.None);
+        for (ushort i = 1; i < 11; i++)
+        {
+            alice.Peer.SendRtp(3333, i, 960u * i, 111, [7]);
+        }
+
+        await WaitUntilAsync(() => _sfu.MediaServer!.Counters.MutedDropsTotal >= 10);
+        Assert.Empty(bob.Peer.Rtp);
+
+        await _events.PublishAsync(new RoleChanged(Meeting, Alice, MeetingRole.Audience, Bob), CancellationToken.None);
+        var second = await _sender.WaitForSdpAsync(Bob, 1, skip: 1);
+        Assert.True(SdpParser.TryParse(second, out var description, out _));
+        Assert.Equal(SdpDirection.Inactive, Assert.Single(description.Media).Direction);
     }
 
     [Fact]
