@@ -4,9 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+<<<<<<< HEAD
 # Debian packages the tiers start or drive: PostgreSQL (store tests), wrk (benchmarks), Chromium and
-# aioice/aiortc (independent WebRTC peers).
-packages=(postgresql wrk chromium python3-aioice python3-aiortc)
+# aioice/aiortc (independent WebRTC peers), coturn (TURN credential tests).
+packages=(postgresql wrk chromium python3-aioice python3-aiortc coturn)
+=======
+# Debian packages the tiers start or drive: PostgreSQL (store tests), wrk (benchmarks),
+# pocketsphinx with its English model and test recordings, espeak-ng and sox (speech tests and bench).
+packages=(postgresql wrk pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata espeak-ng sox)
+>>>>>>> files
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

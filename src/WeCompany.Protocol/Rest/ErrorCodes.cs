@@ -57,6 +57,19 @@ public static class ErrorCodes
     public const int SignalingNotJoined = 50007;
     public const int SfuUnavailable = 50008;
 
+    // TCP protocol (ours; docs/protocol/tcp.md).
+    public const int TcpMalformedFrame = 60001;
+    public const int TcpFrameTooLarge = 60002;
+    public const int TcpUnknownType = 60003;
+    public const int TcpNotRegistered = 60004;
+    public const int TcpUserOffline = 60005;
+    public const int TcpReplaced = 60006;
+    public const int TcpCallNotFound = 60007;
+    public const int TcpCallNotAllowed = 60008;
+    public const int TcpIdleTimeout = 60009;
+    public const int TcpAlreadyRegistered = 60010;
+    public const int TcpServerStopping = 60011;
+
     // Generic request faults (ours).
     public const int ValidationFailed = 90001;
     public const int MalformedBody = 90002;

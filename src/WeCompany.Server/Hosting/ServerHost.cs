@@ -7,10 +7,13 @@ using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
 using WeCompany.Protocol;
 using WeCompany.Server.Accounts;
+using WeCompany.Server.Calls;
 using WeCompany.Server.Diagnostics;
+using WeCompany.Server.Files;
 using WeCompany.Server.Http;
 using WeCompany.Server.Meetings;
 using WeCompany.Server.Presence;
+using WeCompany.Server.Speech;
 using WeCompany.Server.Storage;
 
 namespace WeCompany.Server.Hosting;
@@ -120,7 +123,33 @@ public static class ServerHost
         services.AddAuthorization();
 
         services.AddSingleton<IMeetingEventBus, LocalMeetingEventBus>();
+        // Meetings.
+        services.AddOptions<MeetingsOptions>().BindConfiguration("Meetings").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TurnOptions>().BindConfiguration("Turn").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TurnCredentials>();
+        services.AddSingleton<MeetingStore>();
+        services.AddSingleton<ParticipantStore>();
+        services.AddSingleton<MeetingService>();
+        services.AddHostedService<MeetingSweeper>();
         services.AddSingleton<PresenceRegistry>();
+
+        // Files (IMeetingAccess is answered by the meetings feature).
+        services.AddSingleton<IMeetingAccess, MeetingFileAccess>();
+        services.AddOptions<FilesOptions>().BindConfiguration("Files").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IFileStorage>(LocalFileStorage.FromServices);
+        services.AddSingleton<FileStore>();
+        services.AddSingleton<FilesService>();
+
+        // Speech.
+        services.AddOptions<SpeechOptions>().BindConfiguration("Speech").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSpeechEngines();
+
+        // Calls: the WeCompany TCP protocol server (TcpServer) and its 1:1 calls (VideoCallServer).
+        services.AddOptions<TcpOptions>().BindConfiguration("Tcp").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TcpServer>();
+        services.AddSingleton<VideoCallServer>();
+        // Resolving VideoCallServer first attaches it to TcpServer before the listener starts.
+        services.AddHostedService(sp => sp.GetRequiredService<VideoCallServer>().Tcp);
     }
 
     public static void UsePipeline(WebApplication app)
@@ -148,6 +177,10 @@ public static class ServerHost
         });
 
         app.MapAccounts();
+        app.MapMeetings();
+        app.MapFiles();
+        app.MapSpeech();
+        app.MapTcpAdmin();
         WebClient.MapFallback(app);
     }
 

@@ -1,0 +1,176 @@
+using System.Text;
+using Dapper;
+using WeCompany.Server.Storage;
+
+namespace WeCompany.Server.Meetings;
+
+/// <summary>
+/// Meetings and invitations in the store (participants are in <see cref="ParticipantStore"/>). Every query runs
+/// on SQLite and PostgreSQL. Thread-safe: each call opens its own pooled connection.
+/// </summary>
+public sealed class MeetingStore(Database database)
+{
+    internal const string Columns =
+        "m.id, m.code, m.title, m.description, m.host_id, " +
+        "CASE WHEN u.full_name = '' THEN u.username ELSE u.full_name END AS host_name, " +
+        "m.start_time, m.duration_minutes, m.max_participants, m.is_public, m.enable_recording, m.enable_ai_analysis, " +
+        "m.require_password, m.password_hash, m.status, m.seats_taken, m.audience_taken, m.present_count, " +
+        "m.started_at, m.ended_at, m.empty_since, m.created_at, m.updated_at";
+
+    // The visibility rule of the list: public meetings, the ones the user hosts, was invited to or joined.
+    private const string Visible =
+        "(m.is_public OR m.host_id = @userId " +
+        "OR EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting_id = m.id AND p.user_id = @userId) " +
+        "OR EXISTS (SELECT 1 FROM meeting_invitations i WHERE i.meeting_id = m.id AND i.user_id = @userId))";
+
+    /// <summary>Inserts a meeting and its invitations (unknown user ids are skipped). Null when the code is taken.</summary>
+    public async Task<MeetingRecord?> InsertAsync(string code, long hostId, MeetingFields fields, IReadOnlyCollection<long> invitees, long now, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        long id;
+        try
+        {
+            id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+                INSERT INTO meetings (code, title, description, host_id, start_time, duration_minutes, max_participants, is_public,
+                                      enable_recording, enable_ai_analysis, require_password, password_hash, status, created_at, updated_at)
+                VALUES (@code, @Title, @Description, @hostId, @StartTime, @DurationMinutes, @MaxParticipants, @IsPublic,
+                        @EnableRecording, @EnableAiAnalysis, @RequirePassword, @PasswordHash, 'scheduled', @now, @now)
+                RETURNING id
+                """,
+                new
+                {
+                    code, hostId, now, fields.Title, fields.Description, fields.StartTime, fields.DurationMinutes, fields.MaxParticipants,
+                    fields.IsPublic, fields.EnableRecording, fields.EnableAiAnalysis, fields.RequirePassword, fields.PasswordHash,
+                }, transaction, cancellationToken: ct));
+        }
+        catch (Exception e) when (Database.IsUniqueViolation(e))
+        {
+            return null;
+        }
+        foreach (var userId in invitees)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO meeting_invitations (meeting_id, user_id) SELECT @id, id FROM users WHERE id = @userId",
+                new { id, userId }, transaction, cancellationToken: ct));
+        }
+        await transaction.CommitAsync(ct);
+        return await FindByIdAsync(id, ct);
+    }
+
+    public async Task<MeetingRecord?> FindByIdAsync(long id, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<MeetingRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM meetings m JOIN users u ON u.id = m.host_id WHERE m.id = @id", new { id }, cancellationToken: ct));
+    }
+
+    public async Task<MeetingRecord?> FindByCodeAsync(string code, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<MeetingRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM meetings m JOIN users u ON u.id = m.host_id WHERE m.code = @code", new { code }, cancellationToken: ct));
+    }
+
+    /// <summary>May <paramref name="userId"/> see the meeting (the list's rule)?</summary>
+    public async Task<bool> IsVisibleAsync(long id, long userId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT COUNT(*) FROM meetings m WHERE m.id = @id AND {Visible}", new { id, userId }, cancellationToken: ct)) > 0;
+    }
+
+    /// <summary>One page of the meetings <paramref name="userId"/> may see, newest start first, and the total.</summary>
+    public async Task<(IReadOnlyList<MeetingRecord> Rows, long Total)> ListAsync(long userId, string? status, int offset, int limit, CancellationToken ct)
+    {
+        var filter = status is null ? "" : " AND m.status = @status";
+        await using var connection = await database.OpenAsync(ct);
+        // The page walks the (start_time, id) index newest first and stops after offset + limit visible rows; a
+        // window COUNT(*) OVER () here would visit every visible meeting, so the total is counted apart. The host
+        // names are joined to the page only: joined inside, the planner may start from users and sort everything.
+        var rows = (await connection.QueryAsync<MeetingRecord>(new CommandDefinition(
+            $"""
+            SELECT {Columns}
+            FROM (SELECT * FROM meetings m WHERE {Visible}{filter} ORDER BY m.start_time DESC, m.id DESC LIMIT @limit OFFSET @offset) m
+            JOIN users u ON u.id = m.host_id
+            ORDER BY m.start_time DESC, m.id DESC
+            """,
+            new { userId, status, limit, offset }, cancellationToken: ct))).AsList();
+        if (offset == 0 && rows.Count < limit)
+        {
+            return (rows, rows.Count);
+        }
+        // Three disjoint counts, each answered from an index: public meetings from (is_public, status), private
+        // ones the user hosts from (host_id, is_public, status), the rest from the user's participant and
+        // invitation rows (user_id indexes).
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"""
+            SELECT (SELECT COUNT(*) FROM meetings m WHERE m.is_public{filter})
+                 + (SELECT COUNT(*) FROM meetings m WHERE m.host_id = @userId AND NOT m.is_public{filter})
+                 + (SELECT COUNT(*) FROM meetings m WHERE m.host_id <> @userId AND NOT m.is_public{filter} AND m.id IN (
+                        SELECT p.meeting_id FROM meeting_participants p WHERE p.user_id = @userId
+                        UNION SELECT i.meeting_id FROM meeting_invitations i WHERE i.user_id = @userId))
+            """,
+            new { userId, status }, cancellationToken: ct));
+        return (rows, total);
+    }
+
+    /// <summary>Writes new fields unless the meeting has ended; false when it has (or is gone).</summary>
+    public async Task<bool> UpdateAsync(long id, MeetingFields fields, long now, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE meetings SET title = @Title, description = @Description, start_time = @StartTime, duration_minutes = @DurationMinutes,
+                   max_participants = @MaxParticipants, is_public = @IsPublic, enable_recording = @EnableRecording,
+                   enable_ai_analysis = @EnableAiAnalysis, require_password = @RequirePassword, password_hash = @PasswordHash, updated_at = @now
+            WHERE id = @id AND status <> 'ended'
+            """,
+            new
+            {
+                id, now, fields.Title, fields.Description, fields.StartTime, fields.DurationMinutes, fields.MaxParticipants,
+                fields.IsPublic, fields.EnableRecording, fields.EnableAiAnalysis, fields.RequirePassword, fields.PasswordHash,
+            }, cancellationToken: ct)) > 0;
+    }
+
+    /// <summary>Deletes the meeting unless it is active; false when it is (or is gone).</summary>
+    public async Task<bool> DeleteAsync(long id, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM meetings WHERE id = @id AND status <> 'active'", new { id }, cancellationToken: ct)) > 0;
+    }
+
+    /// <summary>
+    /// Ends the meeting and marks everyone present as gone. With <paramref name="onlyIfEmpty"/> it ends only a meeting
+    /// still empty since <paramref name="emptySinceAtMost"/> (the sweeper's guard against a join that just arrived).
+    /// False when nothing was ended.
+    /// </summary>
+    public async Task<bool> EndAsync(long id, long now, bool onlyIfEmpty, long emptySinceAtMost, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var guard = onlyIfEmpty ? " AND status = 'active' AND present_count = 0 AND empty_since <= @emptySinceAtMost" : "";
+        var ended = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE meetings SET status = 'ended', ended_at = @now, seats_taken = 0, audience_taken = 0, present_count = 0, " +
+            "empty_since = NULL, updated_at = @now WHERE id = @id AND status <> 'ended'" + guard,
+            new { id, now, emptySinceAtMost }, transaction, cancellationToken: ct));
+        if (ended == 0)
+        {
+            return false;
+        }
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE meeting_participants SET left_at = @now WHERE meeting_id = @id AND left_at IS NULL",
+            new { id, now }, transaction, cancellationToken: ct));
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>Active meetings empty since at most <paramref name="emptySinceAtMost"/>: the sweeper ends them.</summary>
+    public async Task<IReadOnlyList<long>> FindEmptyAsync(long emptySinceAtMost, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT id FROM meetings WHERE status = 'active' AND present_count = 0 AND empty_since <= @emptySinceAtMost",
+            new { emptySinceAtMost }, cancellationToken: ct))).AsList();
+    }
+}
