@@ -63,6 +63,14 @@ internal static class MeetingPage
           const sender = window.pc.getSenders().find((s) => s.track && s.track.kind === 'video');
           await sender.replaceTrack(track);
         };
+        window.availableOutgoingBitrate = async () => {
+          // The sender's bandwidth estimate on the selected pair (webrtc-stats §RTCIceCandidatePairStats).
+          let bitrate = 0;
+          (await window.pc.getStats()).forEach((s) => {
+            if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) bitrate = Math.max(bitrate, s.availableOutgoingBitrate);
+          });
+          return bitrate;
+        };
         window.stats = async () => {
           const report = await window.pc.getStats();
           const tracks = [];
