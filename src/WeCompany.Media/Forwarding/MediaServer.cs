@@ -34,6 +34,7 @@ public sealed class MediaServer : IAsyncDisposable
     private Socket? _socket;
     private Thread? _receiveThread;
     private Task? _tickLoop;
+    private long _receiveLoopAllocated;
 
     /// <summary>Creates the server and its DTLS certificate (ECDSA P-256); nothing is bound until <see cref="Start"/>.</summary>
     public MediaServer(MediaServerOptions? options = null, TimeProvider? timeProvider = null)
@@ -57,6 +58,9 @@ public sealed class MediaServer : IAsyncDisposable
 
     /// <summary>Peers currently open.</summary>
     public int PeerCount => _peers.Count;
+
+    /// <summary>Bytes the receive loop's thread has allocated, sampled every 64 datagrams (tests prove the hot path allocates nothing).</summary>
+    internal long ReceiveLoopAllocatedBytes => Interlocked.Read(ref _receiveLoopAllocated);
 
     /// <summary>The ICE agent (exposed for diagnostics and tests).</summary>
     public IceLiteAgent IceAgent => _agent;
@@ -212,9 +216,13 @@ public sealed class MediaServer : IAsyncDisposable
                 return;
             }
 
-            Interlocked.Increment(ref Counters.DatagramsReceived);
+            var count = Interlocked.Increment(ref Counters.DatagramsReceived);
             Interlocked.Add(ref Counters.BytesReceived, length);
             HandleDatagram(buffer, length, remote, response);
+            if ((count & 63) == 0)
+            {
+                Interlocked.Exchange(ref _receiveLoopAllocated, GC.GetAllocatedBytesForCurrentThread());
+            }
         }
     }
 

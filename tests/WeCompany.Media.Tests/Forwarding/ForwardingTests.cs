@@ -34,6 +34,35 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public async Task ForwardingAllocatesNothingPerPacketOnTheReceiveLoop()
+    {
+        await using var sfu = SfuLoopback.Start();
+        var (alice, alicePeer) = await sfu.ConnectAsync("alice");
+        var subscribers = new List<LoopbackClientPeer>();
+        var track = alicePeer.AddPublishedTrack(Camera(1111));
+        for (var i = 0; i < 3; i++)
+        {
+            var (client, peer) = await sfu.ConnectAsync($"sub{i}");
+            peer.AddDownTrack((uint)(5000 + i), MediaKind.Video, 90000, track);
+            subscribers.Add(client);
+        }
+
+        sfu.PublishVideo(alice, 1111);
+        // Warm up (JIT, pools, first SSRC contexts), then compare the loop thread's allocation counter over 600 packets.
+        await SfuLoopback.WaitUntilAsync(() => subscribers.All(s => s.Rtp.Count >= 200));
+        var counters = sfu.Server.Counters;
+        var start = counters.DatagramsReceivedTotal;
+        await SfuLoopback.WaitUntilAsync(() => counters.DatagramsReceivedTotal >= start + 128);
+        var before = sfu.Server.ReceiveLoopAllocatedBytes;
+        var forwardedBefore = counters.RtpSentTotal;
+        await SfuLoopback.WaitUntilAsync(() => counters.DatagramsReceivedTotal >= start + 728);
+        var after = sfu.Server.ReceiveLoopAllocatedBytes;
+
+        Assert.True(counters.RtpSentTotal - forwardedBefore >= 1000);
+        Assert.True(after - before < 1024, $"The receive loop allocated {after - before} bytes while forwarding.");
+    }
+
+    [Fact]
     public async Task SubscriberNackIsAnsweredFromTheRetransmissionBuffer()
     {
         await using var sfu = SfuLoopback.Start();
