@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using WeCompany.Media.Rtcp;
 using WeCompany.Media.Rtp;
 
 namespace WeCompany.Media.Forwarding;
@@ -179,6 +180,20 @@ public sealed class DownTrack
     }
 
     private bool _hasOffsets;
+    private uint _octetsSent;
+
+    // Receive loop: the source's sender report, rewritten to our SSRC and timestamp numbering.
+    internal void ForwardSenderReport(PublishedTrack source, ulong ntpTimestamp, uint rtpTimestamp)
+    {
+        if (source != _current || source != _source || !_hasOffsets || Subscriber.State != MediaPeerState.Connected)
+        {
+            return;
+        }
+
+        Span<byte> report = stackalloc byte[28];
+        var length = SenderReport.Write(report, Ssrc, ntpTimestamp, rtpTimestamp + _timestampOffset, (uint)PacketsSent, _octetsSent, []);
+        Subscriber.SendRtcp(report[..length]);
+    }
 
     private void SetOffsets(RtpPacket packet)
     {
@@ -205,6 +220,7 @@ public sealed class DownTrack
             if (Subscriber.SendRtp(outgoing, length))
             {
                 Interlocked.Increment(ref _packetsSent);
+                _octetsSent += (uint)packet.Payload.Length;
             }
         }
         finally

@@ -92,7 +92,14 @@ public sealed partial class MediaPeer
         var reader = new RtcpCompoundReader(buffer[..plainLength]);
         while (reader.TryReadNext(out var packet))
         {
-            if (RtcpFeedback.IsPictureLossIndication(packet) && RtcpFeedback.TryGetMediaSsrc(packet, out var mediaSsrc))
+            if (SenderReport.TryRead(packet, out var report))
+            {
+                if (_publishedBySsrc.TryGetValue(report.SenderSsrc, out var reported) && reported.Ssrc == report.SenderSsrc)
+                {
+                    reported.OnSenderReport(report.NtpTimestamp, report.RtpTimestamp);
+                }
+            }
+            else if (RtcpFeedback.IsPictureLossIndication(packet) && RtcpFeedback.TryGetMediaSsrc(packet, out var mediaSsrc))
             {
                 RequestKeyframeFor(mediaSsrc);
             }

@@ -240,6 +240,17 @@ public sealed class PublishedTrack
         }
     }
 
+    // Receive loop: the publisher's SR maps its RTP clock to wall time; each subscriber gets it in its own numbering
+    // (RFC 3550 §6.4.1) so browsers can keep audio and video of one publisher in sync.
+    internal void OnSenderReport(ulong ntpTimestamp, uint rtpTimestamp)
+    {
+        var downTracks = _downTracks;
+        for (var i = 0; i < downTracks.Length; i++)
+        {
+            downTracks[i].ForwardSenderReport(this, ntpTimestamp, rtpTimestamp);
+        }
+    }
+
     // RFC 4588 §4: the RTX payload starts with the original sequence number; rebuilds the original packet in place
     // by moving the header two bytes on. Returns the offset of the rebuilt packet, or -1 for padding-only probes.
     internal int UnwrapRtx(Span<byte> buffer, RtpPacket rtx)

@@ -118,6 +118,30 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public async Task PublisherSenderReportReachesTheSubscriberInItsOwnNumbering()
+    {
+        await using var sfu = SfuLoopback.Start();
+        var (alice, alicePeer) = await sfu.ConnectAsync("alice");
+        var (bob, bobPeer) = await sfu.ConnectAsync("bob");
+        var track = alicePeer.AddPublishedTrack(Camera(1111));
+        bobPeer.AddDownTrack(5555, MediaKind.Video, 90000, track);
+        sfu.PublishVideo(alice, 1111);
+        await bob.WaitForRtpAsync(p => p.Ssrc == 5555);
+
+        var report = new byte[28];
+        SenderReport.Write(report, 1111, 0xE000_0000_8000_0000UL, 123_456, 10, 1000, []);
+        alice.SendRtcp(report);
+
+        var forwarded = await bob.WaitForRtpcAsync(p => SenderReport.TryRead(p, out var sr) && sr.SenderSsrc == 5555);
+        var reader = new RtcpCompoundReader(forwarded);
+        Assert.True(reader.TryReadNext(out var packet));
+        Assert.True(SenderReport.TryRead(packet, out var received));
+        Assert.Equal(0xE000_0000_8000_0000UL, received.NtpTimestamp);
+        // The first source keeps its own timestamps, so the mapping is unchanged.
+        Assert.Equal(123_456u, received.RtpTimestamp);
+    }
+
+    [Fact]
     public async Task SfuNacksThePublisherForAGapInItsStream()
     {
         await using var sfu = SfuLoopback.Start();

@@ -12,6 +12,9 @@ using WeCompany.Media.Stun;
 
 namespace WeCompany.Media.Tests.Forwarding;
 
+/// <summary>A test on one RTCP packet (a ref struct cannot be a Func argument).</summary>
+internal delegate bool RtcpMatch(RtcpPacket packet);
+
 /// <summary>A packet the client decrypted.</summary>
 internal sealed record ReceivedRtp(uint Ssrc, ushort Sequence, uint Timestamp, byte PayloadType, byte[] Payload);
 
@@ -128,6 +131,22 @@ internal sealed class LoopbackClientPeer : IDisposable
     /// <summary>Waits until a received RTCP packet of this feedback type and format names <paramref name="mediaSsrc"/>.</summary>
     public Task<byte[]> WaitForFeedbackAsync(RtcpPacketType type, int format, uint? mediaSsrc = null) =>
         WaitAsync(() => Rtcp.FirstOrDefault(p => ContainsFeedback(p, type, format, mediaSsrc)));
+
+    /// <summary>Waits until a received RTCP compound packet has a packet that matches.</summary>
+    public Task<byte[]> WaitForRtpcAsync(RtcpMatch match) =>
+        WaitAsync(() => Rtcp.FirstOrDefault(compound =>
+        {
+            var reader = new RtcpCompoundReader(compound);
+            while (reader.TryReadNext(out var packet))
+            {
+                if (match(packet))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }));
 
     public static bool ContainsFeedback(byte[] compound, RtcpPacketType type, int format, uint? mediaSsrc)
     {
