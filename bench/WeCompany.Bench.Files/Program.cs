@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using WeCompany.Bench.Files;
 using WeCompany.Protocol;
 using WeCompany.Protocol.Rest;
-using WeCompany.Server.Files;
 using WeCompany.Server.Hosting;
 
 // Issue 8's figures: upload throughput of a large file against two baselines in the same run (with the
@@ -29,7 +28,7 @@ try
         ["Files:MaxFileBytes"] = ((long)(sizeMiB + 1) << 20).ToString(CultureInfo.InvariantCulture),
         ["Files:QuotaBytesPerUser"] = (1L << 50).ToString(CultureInfo.InvariantCulture),
         ["Logging:LogLevel:Default"] = "Warning",
-    }, null, builder => builder.Services.AddSingleton<IMeetingAccess>(new BenchMeetingAccess()));
+    }, null);
     await app.StartAsync();
     var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
     using var http = new HttpClient { BaseAddress = new Uri(address) };
@@ -37,6 +36,11 @@ try
         new RegisterRequest("bencher", "bencher@example.com", "bench password 1", "Bench"), WireJson.Options);
     var token = (await register.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ApiResponse<AuthResult>>(WireJson.Options))!.Data.Token;
     http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    // The bencher hosts a real meeting, so uploads go through the meetings store's access check as in production.
+    using var meeting = await http.PostAsJsonAsync("/api/v1/meetings", new CreateMeetingRequest("Bench", null,
+        DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), 60, 10, true,
+        new MeetingSettingsRequest(null, null, false, null)), WireJson.Options);
+    var meetingId = (await meeting.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ApiResponse<MeetingCreated>>(WireJson.Options))!.Data.MeetingId;
 
     var results = new Dictionary<string, List<Transfers.Measurement>>
     {
@@ -52,7 +56,7 @@ try
         results["curl PUT → minimal Kestrel → disk"].Add(await Transfers.MeasureAsync(["-sS", "-o", "/dev/null", "-T", source, baseline.Url + "/put"]));
         baseline.Clear();
         var upload = await Transfers.MeasureAsync(["-sS", "-o", Path.Combine(work, "answer.json"), "-H", "Authorization: Bearer " + token,
-            "-F", "meeting_id=1", "-F", "file_type=document", "-F", $"file=@{source};type=application/pdf", address + "/api/v1/media/upload"]);
+            "-F", $"meeting_id={meetingId.ToString(CultureInfo.InvariantCulture)}", "-F", "file_type=document", "-F", $"file=@{source};type=application/pdf", address + "/api/v1/media/upload"]);
         results["curl POST /api/v1/media/upload"].Add(upload);
         var answer = System.Text.Json.JsonSerializer.Deserialize<ApiResponse<FileInfoResponse>>(File.ReadAllText(Path.Combine(work, "answer.json")), WireJson.Options)!;
         if (answer.Data.FileSize != (long)sizeMiB << 20)

@@ -56,6 +56,9 @@ public static class ErrorCodes
     public const int SignalingTargetUnknown = 50006;
     public const int SignalingNotJoined = 50007;
     public const int SfuUnavailable = 50008;
+    public const int SignalingAlreadyJoined = 50009;
+    public const int ScreenShareBusy = 50010;
+    public const int ChatTooLong = 50011;
 
     // TCP protocol (ours; docs/protocol/tcp.md).
     public const int TcpMalformedFrame = 60001;

@@ -14,6 +14,8 @@ using WeCompany.Server.Http;
 using WeCompany.Server.Meetings;
 using WeCompany.Server.Presence;
 using WeCompany.Server.Speech;
+using WeCompany.Server.Signaling;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using WeCompany.Server.Storage;
 
 namespace WeCompany.Server.Hosting;
@@ -127,6 +129,7 @@ public static class ServerHost
         services.AddOptions<MeetingsOptions>().BindConfiguration("Meetings").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TurnOptions>().BindConfiguration("Turn").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TurnCredentials>();
+        services.AddSingleton<MeetingListTotals>();
         services.AddSingleton<MeetingStore>();
         services.AddSingleton<ParticipantStore>();
         services.AddSingleton<MeetingService>();
@@ -150,6 +153,15 @@ public static class ServerHost
         services.AddSingleton<VideoCallServer>();
         // Resolving VideoCallServer first attaches it to TcpServer before the listener starts.
         services.AddHostedService(sp => sp.GetRequiredService<VideoCallServer>().Tcp);
+
+        // Signaling. The meetings feature answers IMeetingDirectory; the SFU replaces NoSfuGateway.
+        services.TryAddSingleton<IMeetingDirectory, MeetingDirectory>();
+        services.AddOptions<SignalingOptions>().BindConfiguration("Signaling").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ChatStore>();
+        services.AddSingleton<SignalingRoomRegistry>();
+        services.AddSingleton<ISignalingRouter, LocalSignalingRouter>();
+        services.TryAddSingleton<ISfuGateway, NoSfuGateway>();
+        services.AddSingleton<SignalingHub>();
     }
 
     public static void UsePipeline(WebApplication app)
@@ -181,6 +193,9 @@ public static class ServerHost
         app.MapFiles();
         app.MapSpeech();
         app.MapTcpAdmin();
+        // Signaling.
+        app.UseWebSockets();
+        app.MapSignaling();
         WebClient.MapFallback(app);
     }
 

@@ -8,7 +8,7 @@ namespace WeCompany.Server.Meetings;
 /// Meetings and invitations in the store (participants are in <see cref="ParticipantStore"/>). Every query runs
 /// on SQLite and PostgreSQL. Thread-safe: each call opens its own pooled connection.
 /// </summary>
-public sealed class MeetingStore(Database database)
+public sealed class MeetingStore(Database database, MeetingListTotals totals)
 {
     internal const string Columns =
         "m.id, m.code, m.title, m.description, m.host_id, " +
@@ -25,6 +25,18 @@ public sealed class MeetingStore(Database database)
 
     /// <summary>Inserts a meeting and its invitations (unknown user ids are skipped). Null when the code is taken.</summary>
     public async Task<MeetingRecord?> InsertAsync(string code, long hostId, MeetingFields fields, IReadOnlyCollection<long> invitees, long now, CancellationToken ct)
+    {
+        try
+        {
+            return await InsertCoreAsync(code, hostId, fields, invitees, now, ct);
+        }
+        finally
+        {
+            totals.Invalidate();
+        }
+    }
+
+    private async Task<MeetingRecord?> InsertCoreAsync(string code, long hostId, MeetingFields fields, IReadOnlyCollection<long> invitees, long now, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -100,6 +112,11 @@ public sealed class MeetingStore(Database database)
         {
             return (rows, rows.Count);
         }
+        if (totals.TryGet(userId, status, out var cached))
+        {
+            return (rows, cached);
+        }
+        var generation = totals.Generation;
         // Three disjoint counts, each answered from an index: public meetings from (is_public, status), private
         // ones the user hosts from (host_id, is_public, status), the rest from the user's participant and
         // invitation rows (user_id indexes).
@@ -112,11 +129,24 @@ public sealed class MeetingStore(Database database)
                         UNION SELECT i.meeting_id FROM meeting_invitations i WHERE i.user_id = @userId))
             """,
             new { userId, status }, cancellationToken: ct));
+        totals.Set(userId, status, total, generation);
         return (rows, total);
     }
 
     /// <summary>Writes new fields unless the meeting has ended; false when it has (or is gone).</summary>
     public async Task<bool> UpdateAsync(long id, MeetingFields fields, long now, CancellationToken ct)
+    {
+        try
+        {
+            return await UpdateCoreAsync(id, fields, now, ct);
+        }
+        finally
+        {
+            totals.Invalidate();
+        }
+    }
+
+    private async Task<bool> UpdateCoreAsync(long id, MeetingFields fields, long now, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         return await connection.ExecuteAsync(new CommandDefinition("""
@@ -135,6 +165,18 @@ public sealed class MeetingStore(Database database)
     /// <summary>Deletes the meeting unless it is active; false when it is (or is gone).</summary>
     public async Task<bool> DeleteAsync(long id, CancellationToken ct)
     {
+        try
+        {
+            return await DeleteCoreAsync(id, ct);
+        }
+        finally
+        {
+            totals.Invalidate();
+        }
+    }
+
+    private async Task<bool> DeleteCoreAsync(long id, CancellationToken ct)
+    {
         await using var connection = await database.OpenAsync(ct);
         return await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM meetings WHERE id = @id AND status <> 'active'", new { id }, cancellationToken: ct)) > 0;
@@ -146,6 +188,18 @@ public sealed class MeetingStore(Database database)
     /// False when nothing was ended.
     /// </summary>
     public async Task<bool> EndAsync(long id, long now, bool onlyIfEmpty, long emptySinceAtMost, CancellationToken ct)
+    {
+        try
+        {
+            return await EndCoreAsync(id, now, onlyIfEmpty, emptySinceAtMost, ct);
+        }
+        finally
+        {
+            totals.Invalidate();
+        }
+    }
+
+    private async Task<bool> EndCoreAsync(long id, long now, bool onlyIfEmpty, long emptySinceAtMost, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);

@@ -11,7 +11,7 @@ namespace WeCompany.Server.Meetings;
 /// re-checks that condition after waiting for the row lock of a concurrent join, and SQLite runs one writer at a
 /// time, so the last seat goes to exactly one joiner on both engines. Thread-safe.
 /// </summary>
-public sealed class ParticipantStore(Database database)
+public sealed class ParticipantStore(Database database, MeetingListTotals totals)
 {
     private const string Columns =
         "p.id, p.meeting_id, p.user_id, u.username, u.full_name, p.role, p.joined_at, p.left_at, p.kicked_at, p.audio_muted, p.video_muted";
@@ -43,6 +43,19 @@ public sealed class ParticipantStore(Database database)
     /// host), taking a seat of the role's kind atomically. A user already present gets their row back unchanged.
     /// </summary>
     public async Task<(JoinOutcome Outcome, ParticipantRecord? Participant)> JoinAsync(
+        long meetingId, long userId, MeetingRole role, int audienceCap, long now, CancellationToken ct)
+    {
+        try
+        {
+            return await JoinCoreAsync(meetingId, userId, role, audienceCap, now, ct);
+        }
+        finally
+        {
+            totals.Invalidate();
+        }
+    }
+
+    private async Task<(JoinOutcome Outcome, ParticipantRecord? Participant)> JoinCoreAsync(
         long meetingId, long userId, MeetingRole role, int audienceCap, long now, CancellationToken ct)
     {
         // Two joins of the same user racing on PostgreSQL: the loser's INSERT hits the unique index; its second

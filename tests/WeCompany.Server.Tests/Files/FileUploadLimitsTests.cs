@@ -1,10 +1,8 @@
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using WeCompany.Protocol.Rest;
-using WeCompany.Server.Files;
 using WeCompany.Server.Tests.Infrastructure;
 using static WeCompany.Server.Tests.Files.FileUploads;
 
@@ -13,28 +11,24 @@ namespace WeCompany.Server.Tests.Files;
 /// <summary>The bad uploads of issue 8; after each, a good upload still works.</summary>
 public sealed class FileUploadLimitsTests
 {
-    private const long Meeting = 7;
-
-    private static async Task<(RunningServer Server, long UserId, HttpClient Client)> StartAsync(Dictionary<string, string?>? settings = null, StoreKind store = StoreKind.Sqlite)
+    /// <summary>A server with one user who hosts one meeting (created through the REST API).</summary>
+    private static async Task<(TestServer Server, HttpClient Client, long Meeting)> StartAsync(Dictionary<string, string?>? settings = null, StoreKind store = StoreKind.Sqlite)
     {
-        var meetings = new TestMeetingAccess();
-        var postgres = store == StoreKind.Postgres ? await PostgresServer.CreateDatabaseAsync() : null;
-        var server = await RunningServer.StartAsync(settings, services => services.AddSingleton<IMeetingAccess>(meetings), postgres);
-        var (userId, client) = await server.RegisterAsync("uploader");
-        meetings.AddMeeting(Meeting, userId);
-        return (server, userId, client);
+        var server = await Stores.StartAsync(store, settings);
+        var (_, client) = await server.UserAsync("uploader");
+        return (server, client, await MeetingAsync(client));
     }
 
-    private static string Incoming(RunningServer server) => Path.Combine(server.DataDir, "files", "incoming");
+    private static string Incoming(TestServer server) => Path.Combine(server.DataDir, "files", "incoming");
 
     [Fact]
     public async Task APathInTheFileNameIsReducedToItsLastSegment()
     {
-        var (server, _, client) = await StartAsync();
+        var (server, client, meeting) = await StartAsync();
         await using var _ = server;
 
-        var unix = await UploadOkAsync(client, Pdf(1000), "../../x.pdf", Meeting);
-        var windows = await UploadOkAsync(client, Pdf(1000), "..\\..\\windows\\y.pdf", Meeting);
+        var unix = await UploadOkAsync(client, Pdf(1000), "../../x.pdf", meeting);
+        var windows = await UploadOkAsync(client, Pdf(1000), "..\\..\\windows\\y.pdf", meeting);
 
         Assert.Equal("x.pdf", unix.FileName);
         Assert.Equal("y.pdf", windows.FileName);
@@ -45,16 +39,16 @@ public sealed class FileUploadLimitsTests
     [Fact]
     public async Task ANameOfTenThousandCharactersIsCutKeepingItsExtension()
     {
-        var (server, _, client) = await StartAsync();
+        var (server, client, meeting) = await StartAsync();
         await using var _ = server;
 
-        var info = await UploadOkAsync(client, Pdf(1000), new string('a', 10_000) + ".pdf", Meeting);
+        var info = await UploadOkAsync(client, Pdf(1000), new string('a', 10_000) + ".pdf", meeting);
         using var download = await client.GetAsync(info.FileUrl).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(255, info.FileName.Length);
         Assert.EndsWith("aaa.pdf", info.FileName, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
-        await UploadOkAsync(client, Pdf(1000), "fine.pdf", Meeting);
+        await UploadOkAsync(client, Pdf(1000), "fine.pdf", meeting);
     }
 
     [Theory]
@@ -65,7 +59,7 @@ public sealed class FileUploadLimitsTests
     [InlineData("spreadsheet", "report.pdf", "pdf")]
     public async Task AContentThatIsNotTheDeclaredTypeIsRefusedWith30002(string fileType, string name, string actual)
     {
-        var (server, _, client) = await StartAsync();
+        var (server, client, meeting) = await StartAsync();
         await using var _ = server;
         var content = actual switch
         {
@@ -75,39 +69,39 @@ public sealed class FileUploadLimitsTests
             _ => [0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0, 0, 0, 0, 0],
         };
 
-        using var bad = await UploadAsync(client, content, name, Meeting, fileType);
-        using var badFieldsLast = await UploadAsync(client, content, name, Meeting, fileType, fieldsFirst: false);
+        using var bad = await UploadAsync(client, content, name, meeting, fileType);
+        using var badFieldsLast = await UploadAsync(client, content, name, meeting, fileType, fieldsFirst: false);
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, bad.StatusCode);
         Assert.Equal(ErrorCodes.FileTypeUnsupported, (await ErrorAsync(bad)).Code);
         Assert.Equal(ErrorCodes.FileTypeUnsupported, (await ErrorAsync(badFieldsLast)).Code);
-        await UploadOkAsync(client, Pdf(1000), "good.pdf", Meeting);
+        await UploadOkAsync(client, Pdf(1000), "good.pdf", meeting);
         Assert.Empty(Directory.EnumerateFiles(Incoming(server)));
     }
 
     [Fact]
     public async Task AFileOverTheSizeLimitAnswers413With30003AndLeavesNothingBehind()
     {
-        var (server, _, client) = await StartAsync(new() { ["Files:MaxFileBytes"] = "65536" });
+        var (server, client, meeting) = await StartAsync(new() { ["Files:MaxFileBytes"] = "65536" });
         await using var _ = server;
 
-        using var tooBig = await UploadAsync(client, Pdf(200_000), "big.pdf", Meeting);
-        using var justOver = await UploadAsync(client, Pdf(65_537), "over.pdf", Meeting);
+        using var tooBig = await UploadAsync(client, Pdf(200_000), "big.pdf", meeting);
+        using var justOver = await UploadAsync(client, Pdf(65_537), "over.pdf", meeting);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig.StatusCode);
         Assert.Equal(ErrorCodes.FileTooLarge, (await ErrorAsync(tooBig)).Code);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, justOver.StatusCode);
-        Assert.Equal(65_536, (await UploadOkAsync(client, Pdf(65_536), "exact.pdf", Meeting)).FileSize);
+        Assert.Equal(65_536, (await UploadOkAsync(client, Pdf(65_536), "exact.pdf", meeting)).FileSize);
         Assert.Empty(Directory.EnumerateFiles(Incoming(server)));
     }
 
     [Fact]
     public async Task TheUploadIsNotLimitedByTheServerWideOneMebibyteBodyLimit()
     {
-        var (server, _, client) = await StartAsync();
+        var (server, client, meeting) = await StartAsync();
         await using var _ = server;
 
-        var info = await UploadOkAsync(client, Pdf(5 << 20), "five-mebibytes.pdf", Meeting);
+        var info = await UploadOkAsync(client, Pdf(5 << 20), "five-mebibytes.pdf", meeting);
 
         Assert.Equal(5 << 20, info.FileSize);
     }
@@ -115,21 +109,21 @@ public sealed class FileUploadLimitsTests
     [Fact]
     public async Task AClientThatStopsHalfWayLeavesNoPartialFile()
     {
-        var (server, _, client) = await StartAsync();
+        var (server, client, meeting) = await StartAsync();
         await using var _ = server;
         var token = client.DefaultRequestHeaders.Authorization!.Parameter;
         const string boundary = "halfway-boundary";
         var head = Encoding.ASCII.GetBytes(
-            $"--{boundary}\r\nContent-Disposition: form-data; name=\"meeting_id\"\r\n\r\n{Meeting}\r\n" +
+            $"--{boundary}\r\nContent-Disposition: form-data; name=\"meeting_id\"\r\n\r\n{meeting}\r\n" +
             $"--{boundary}\r\nContent-Disposition: form-data; name=\"file_type\"\r\n\r\ndocument\r\n" +
             $"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.pdf\"\r\nContent-Type: application/pdf\r\n\r\n");
         var request = Encoding.ASCII.GetBytes(
-            $"POST /api/v1/media/upload HTTP/1.1\r\nHost: {server.Address.Authority}\r\nAuthorization: Bearer {token}\r\n" +
+            $"POST /api/v1/media/upload HTTP/1.1\r\nHost: {server.BaseAddress.Authority}\r\nAuthorization: Bearer {token}\r\n" +
             $"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {head.Length + (10 << 20)}\r\n\r\n");
 
         using (var socket = new TcpClient())
         {
-            await socket.ConnectAsync(server.Address.Host, server.Address.Port).WaitAsync(TimeSpan.FromSeconds(10));
+            await socket.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port).WaitAsync(TimeSpan.FromSeconds(10));
             var stream = socket.GetStream();
             await stream.WriteAsync(request);
             await stream.WriteAsync(head);
@@ -139,21 +133,21 @@ public sealed class FileUploadLimitsTests
         }
 
         await EventuallyAsync(() => !Directory.EnumerateFiles(Incoming(server)).Any(), "the partial file is removed");
-        await UploadOkAsync(client, Pdf(1000), "after.pdf", Meeting);
+        await UploadOkAsync(client, Pdf(1000), "after.pdf", meeting);
     }
 
     [Theory]
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task TwoUploadsRacingForTheLastQuotaOnlyOneFits(StoreKind store)
     {
-        var (server, _, client) = await StartAsync(new() { ["Files:QuotaBytesPerUser"] = "150000" }, store);
+        var (server, client, meeting) = await StartAsync(new() { ["Files:QuotaBytesPerUser"] = "150000" }, store);
         await using var _ = server;
 
         for (var round = 0; round < 3; round++)
         {
             var racing = await Task.WhenAll(
-                UploadAsync(client, Pdf(100_000, 1), "left.pdf", Meeting),
-                UploadAsync(client, Pdf(100_000, 2), "right.pdf", Meeting));
+                UploadAsync(client, Pdf(100_000, 1), "left.pdf", meeting),
+                UploadAsync(client, Pdf(100_000, 2), "right.pdf", meeting));
 
             var winners = racing.Where(r => r.IsSuccessStatusCode).ToList();
             var loser = Assert.Single(racing, r => !r.IsSuccessStatusCode);
@@ -169,24 +163,24 @@ public sealed class FileUploadLimitsTests
                 response.Dispose();
             }
         }
-        await UploadOkAsync(client, Pdf(150_000), "all-of-it.pdf", Meeting);
+        await UploadOkAsync(client, Pdf(150_000), "all-of-it.pdf", meeting);
         Assert.Empty(Directory.EnumerateFiles(Incoming(server)));
     }
 
     [Fact]
     public async Task AFormWithoutTheFileOrTheFieldsIsRefused()
     {
-        var (server, _, client) = await StartAsync();
+        var (server, client, meeting) = await StartAsync();
         await using var _ = server;
-        using var onlyFields = new MultipartFormDataContent { { new StringContent("7"), "meeting_id" }, { new StringContent("document"), "file_type" } };
+        using var onlyFields = new MultipartFormDataContent { { new StringContent(meeting.ToString(System.Globalization.CultureInfo.InvariantCulture)), "meeting_id" }, { new StringContent("document"), "file_type" } };
 
         using var noFile = await client.PostAsync("/api/v1/media/upload", onlyFields).WaitAsync(TimeSpan.FromSeconds(10));
         using var notMultipart = await client.PostAsync("/api/v1/media/upload", new StringContent("{}", Encoding.UTF8, "application/json")).WaitAsync(TimeSpan.FromSeconds(10));
-        using var empty = await UploadAsync(client, [], "empty.pdf", Meeting);
+        using var empty = await UploadAsync(client, [], "empty.pdf", meeting);
 
         Assert.Equal(HttpStatusCode.BadRequest, noFile.StatusCode);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, notMultipart.StatusCode);
         Assert.Equal(ErrorCodes.ValidationFailed, (await ErrorAsync(empty)).Code);
-        await UploadOkAsync(client, Pdf(1000), "fine.pdf", Meeting);
+        await UploadOkAsync(client, Pdf(1000), "fine.pdf", meeting);
     }
 }

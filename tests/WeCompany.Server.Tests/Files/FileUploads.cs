@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using WeCompany.Protocol;
@@ -5,9 +6,36 @@ using WeCompany.Protocol.Rest;
 
 namespace WeCompany.Server.Tests.Files;
 
-/// <summary>Builds upload requests and reads their answers for the files tests.</summary>
+/// <summary>Builds upload requests and reads their answers for the files tests, and the users and meetings they need.</summary>
 internal static class FileUploads
 {
+    /// <summary>Registers <paramref name="username"/>; answers its id and a client that sends its bearer token.</summary>
+    public static async Task<(long UserId, HttpClient Client)> UserAsync(this TestServer server, string username)
+    {
+        var auth = await server.RegisterAsync(username).WaitAsync(TimeSpan.FromSeconds(30));
+        return (auth.UserId, server.ClientFor(auth.Token));
+    }
+
+    /// <summary>
+    /// Creates a public meeting without a password through the REST API as <paramref name="host"/> (who becomes its
+    /// host), has each of <paramref name="participants"/> join it, and answers its id.
+    /// </summary>
+    public static async Task<long> MeetingAsync(HttpClient host, params HttpClient[] participants)
+    {
+        var startTime = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var request = new CreateMeetingRequest("Files review", null, startTime, 60, 10, true, new MeetingSettingsRequest(null, null, false, null));
+        using var created = await host.PostAsJsonAsync("/api/v1/meetings", request, WireJson.Options).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(created.StatusCode == HttpStatusCode.Created, $"create meeting answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
+        var meetingId = (await created.Content.ReadFromJsonAsync<ApiResponse<MeetingCreated>>(WireJson.Options))!.Data.MeetingId;
+        foreach (var participant in participants)
+        {
+            using var body = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+            using var joined = await participant.PostAsync($"/api/v1/meetings/{meetingId}/join", body).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(joined.IsSuccessStatusCode, $"join answered {(int)joined.StatusCode}: {await joined.Content.ReadAsStringAsync()}");
+        }
+        return meetingId;
+    }
+
     /// <summary>A PDF-looking payload of <paramref name="size"/> bytes (the signature, then pseudo-random bytes).</summary>
     public static byte[] Pdf(int size, int seed = 1)
     {

@@ -1,10 +1,8 @@
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using WeCompany.Protocol;
 using WeCompany.Protocol.Rest;
-using WeCompany.Server.Files;
 using WeCompany.Server.Meetings;
 using WeCompany.Server.Tests.Infrastructure;
 using static WeCompany.Server.Tests.Files.FileUploads;
@@ -13,31 +11,23 @@ namespace WeCompany.Server.Tests.Files;
 
 public sealed class FilesApiTests
 {
-    private const long Meeting = 100;
-
-    private static async Task<(RunningServer Server, TestMeetingAccess Meetings)> StartAsync(StoreKind store = StoreKind.Sqlite)
-    {
-        var meetings = new TestMeetingAccess();
-        var postgres = store == StoreKind.Postgres ? await PostgresServer.CreateDatabaseAsync() : null;
-        var server = await RunningServer.StartAsync(null, services => services.AddSingleton<IMeetingAccess>(meetings), postgres);
-        return (server, meetings);
-    }
+    /// <summary>A meeting id no meeting has on a fresh server.</summary>
+    private const long NoSuchMeeting = 999_999;
 
     [Fact]
     public async Task UploadThenDownloadGivesBackTheSameBytesUnderTheOriginalName()
     {
-        var (server, meetings) = await StartAsync();
-        await using var _ = server;
-        var (hostId, host) = await server.RegisterAsync("hostess");
-        meetings.AddMeeting(Meeting, hostId);
+        await using var server = await TestServer.StartAsync();
+        var (_, host) = await server.UserAsync("hostess");
+        var meeting = await MeetingAsync(host);
         var content = Pdf(300_000);
 
-        var info = await UploadOkAsync(host, content, "Quartalsbericht Ärger.pdf", Meeting);
+        var info = await UploadOkAsync(host, content, "Quartalsbericht Ärger.pdf", meeting);
 
         Assert.StartsWith("file_", info.FileId, StringComparison.Ordinal);
         Assert.Equal("Quartalsbericht Ärger.pdf", info.FileName);
         Assert.Equal(content.Length, info.FileSize);
-        Assert.Equal($"{server.Address.ToString().TrimEnd('/')}/api/v1/media/files/{info.FileId}", info.FileUrl);
+        Assert.Equal($"{server.BaseAddress.ToString().TrimEnd('/')}/api/v1/media/files/{info.FileId}", info.FileUrl);
         Assert.True(DateTimeOffset.UtcNow - info.UploadedAt < TimeSpan.FromMinutes(1));
         using var download = await host.GetAsync(info.FileUrl).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
@@ -53,12 +43,11 @@ public sealed class FilesApiTests
     [Fact]
     public async Task RangeAndETagLetADownloadResumeAndRevalidate()
     {
-        var (server, meetings) = await StartAsync();
-        await using var _ = server;
-        var (hostId, host) = await server.RegisterAsync("ranger");
-        meetings.AddMeeting(Meeting, hostId);
+        await using var server = await TestServer.StartAsync();
+        var (_, host) = await server.UserAsync("ranger");
+        var meeting = await MeetingAsync(host);
         var content = Pdf(1_000_000, seed: 7);
-        var info = await UploadOkAsync(host, content, "big.pdf", Meeting);
+        var info = await UploadOkAsync(host, content, "big.pdf", meeting);
 
         using var full = await host.GetAsync(info.FileUrl).WaitAsync(TimeSpan.FromSeconds(10));
         var tag = full.Headers.ETag!;
@@ -79,12 +68,11 @@ public sealed class FilesApiTests
     [Fact]
     public async Task UploadPostsAChatNoticeWithTheLinkToTheMeeting()
     {
-        var (server, meetings) = await StartAsync();
-        await using var _ = server;
-        var (hostId, host) = await server.RegisterAsync("notary");
-        meetings.AddMeeting(Meeting, hostId);
+        await using var server = await TestServer.StartAsync();
+        var (hostId, host) = await server.UserAsync("notary");
+        var meeting = await MeetingAsync(host);
         var notices = new TaskCompletionSource<MeetingNotice>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var subscription = server.Services.GetRequiredService<IMeetingEventBus>().Subscribe((e, _) =>
+        using var subscription = server.Service<IMeetingEventBus>().Subscribe((e, _) =>
         {
             if (e is MeetingNotice notice)
             {
@@ -93,10 +81,10 @@ public sealed class FilesApiTests
             return ValueTask.CompletedTask;
         });
 
-        var info = await UploadOkAsync(host, Pdf(2000), "agenda.pdf", Meeting);
+        var info = await UploadOkAsync(host, Pdf(2000), "agenda.pdf", meeting);
         var posted = await notices.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal(Meeting, posted.MeetingId);
+        Assert.Equal(meeting, posted.MeetingId);
         Assert.Equal(hostId, posted.UserId);
         Assert.Contains("agenda.pdf", posted.Content, StringComparison.Ordinal);
         Assert.Contains(info.FileUrl, posted.Content, StringComparison.Ordinal);
@@ -108,19 +96,18 @@ public sealed class FilesApiTests
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task OnlyTheMeetingsParticipantsMayListOrDownload(StoreKind store)
     {
-        var (server, meetings) = await StartAsync(store);
-        await using var _ = server;
-        var (hostId, host) = await server.RegisterAsync("host1");
-        var (guestId, guest) = await server.RegisterAsync("guest1");
-        var (_, outsider) = await server.RegisterAsync("outsider1");
-        meetings.AddMeeting(Meeting, hostId, guestId);
-        var info = await UploadOkAsync(guest, Pdf(5000), "notes.pdf", Meeting);
+        await using var server = await Stores.StartAsync(store);
+        var (_, host) = await server.UserAsync("host1");
+        var (guestId, guest) = await server.UserAsync("guest1");
+        var (_, outsider) = await server.UserAsync("outsider1");
+        var meeting = await MeetingAsync(host, guest);
+        var info = await UploadOkAsync(guest, Pdf(5000), "notes.pdf", meeting);
 
-        using var hostList = await host.GetAsync($"/api/v1/meetings/{Meeting}/files").WaitAsync(TimeSpan.FromSeconds(10));
-        using var outsiderList = await outsider.GetAsync($"/api/v1/meetings/{Meeting}/files").WaitAsync(TimeSpan.FromSeconds(10));
+        using var hostList = await host.GetAsync($"/api/v1/meetings/{meeting}/files").WaitAsync(TimeSpan.FromSeconds(10));
+        using var outsiderList = await outsider.GetAsync($"/api/v1/meetings/{meeting}/files").WaitAsync(TimeSpan.FromSeconds(10));
         using var outsiderDownload = await outsider.GetAsync(info.FileUrl).WaitAsync(TimeSpan.FromSeconds(10));
-        using var outsiderUpload = await UploadAsync(outsider, Pdf(100), "spam.pdf", Meeting);
-        using var unknownMeeting = await UploadAsync(host, Pdf(100), "lost.pdf", 999);
+        using var outsiderUpload = await UploadAsync(outsider, Pdf(100), "spam.pdf", meeting);
+        using var unknownMeeting = await UploadAsync(host, Pdf(100), "lost.pdf", NoSuchMeeting);
         using var anonymous = await server.Client.GetAsync(info.FileUrl).WaitAsync(TimeSpan.FromSeconds(10));
 
         var list = (await hostList.Content.ReadFromJsonAsync<ApiResponse<FileListResponse>>(WireJson.Options))!.Data;
@@ -137,17 +124,16 @@ public sealed class FilesApiTests
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task TheListComesNewestFirstByPage(StoreKind store)
     {
-        var (server, meetings) = await StartAsync(store);
-        await using var _ = server;
-        var (hostId, host) = await server.RegisterAsync("pager");
-        meetings.AddMeeting(Meeting, hostId);
+        await using var server = await Stores.StartAsync(store);
+        var (_, host) = await server.UserAsync("pager");
+        var meeting = await MeetingAsync(host);
         for (var i = 1; i <= 5; i++)
         {
-            await UploadOkAsync(host, Pdf(100, i), $"file{i}.pdf", Meeting);
+            await UploadOkAsync(host, Pdf(100, i), $"file{i}.pdf", meeting);
         }
 
-        using var second = await host.GetAsync($"/api/v1/meetings/{Meeting}/files?page=2&page_size=2").WaitAsync(TimeSpan.FromSeconds(10));
-        using var tooBig = await host.GetAsync($"/api/v1/meetings/{Meeting}/files?page_size=101").WaitAsync(TimeSpan.FromSeconds(10));
+        using var second = await host.GetAsync($"/api/v1/meetings/{meeting}/files?page=2&page_size=2").WaitAsync(TimeSpan.FromSeconds(10));
+        using var tooBig = await host.GetAsync($"/api/v1/meetings/{meeting}/files?page_size=101").WaitAsync(TimeSpan.FromSeconds(10));
 
         var page = (await second.Content.ReadFromJsonAsync<ApiResponse<FileListResponse>>(WireJson.Options))!.Data;
         Assert.Equal(["file3.pdf", "file2.pdf"], page.Files.Select(f => f.FileName));
@@ -159,14 +145,13 @@ public sealed class FilesApiTests
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task OnlyTheUploaderOrTheHostMayDelete(StoreKind store)
     {
-        var (server, meetings) = await StartAsync(store);
-        await using var _ = server;
-        var (hostId, host) = await server.RegisterAsync("host2");
-        var (aliceId, alice) = await server.RegisterAsync("alice2");
-        var (bobId, bob) = await server.RegisterAsync("bob2");
-        meetings.AddMeeting(Meeting, hostId, aliceId, bobId);
-        var first = await UploadOkAsync(alice, Pdf(4000, 1), "one.pdf", Meeting);
-        var second = await UploadOkAsync(alice, Pdf(4000, 2), "two.pdf", Meeting);
+        await using var server = await Stores.StartAsync(store);
+        var (_, host) = await server.UserAsync("host2");
+        var (_, alice) = await server.UserAsync("alice2");
+        var (_, bob) = await server.UserAsync("bob2");
+        var meeting = await MeetingAsync(host, alice, bob);
+        var first = await UploadOkAsync(alice, Pdf(4000, 1), "one.pdf", meeting);
+        var second = await UploadOkAsync(alice, Pdf(4000, 2), "two.pdf", meeting);
         var storedFiles = Directory.EnumerateFiles(Path.Combine(server.DataDir, "files"), "*", SearchOption.AllDirectories).Count();
 
         using var byBob = await bob.DeleteAsync(first.FileUrl).WaitAsync(TimeSpan.FromSeconds(10));

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using WeCompany.Server.Files;
 using WeCompany.Server.Speech;
 using WeCompany.Server.Tests.Files;
 using Xunit.Abstractions;
@@ -23,14 +21,13 @@ public sealed class PocketSphinxRecognitionTests(ITestOutputHelper output) : IDi
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static Task<RunningServer> StartAsync(Dictionary<string, string?>? settings = null) =>
-        RunningServer.StartAsync(settings, services => services.AddSingleton<IMeetingAccess>(new TestMeetingAccess()));
+    private static Task<TestServer> StartAsync(Dictionary<string, string?>? settings = null) => TestServer.StartAsync(settings);
 
     [Fact]
     public async Task GoForwardRawIsRecognisedAsGoForwardTenMeters()
     {
         await using var server = await StartAsync();
-        var (_, client) = await server.RegisterAsync("listener");
+        var (_, client) = await server.UserAsync("listener");
 
         using var response = await RecognizeAsync(client, GoForward(), "pcm", "en-US", 16000);
         var result = await RecognizedAsync(response);
@@ -45,7 +42,7 @@ public sealed class PocketSphinxRecognitionTests(ITestOutputHelper output) : IDi
     public async Task StereoFortyFourKilohertzWavIsMixedAndResampledBeforeRecognition()
     {
         await using var server = await StartAsync();
-        var (_, client) = await server.RegisterAsync("stereo");
+        var (_, client) = await server.UserAsync("stereo");
         var wav = await GoForwardAsWavAsync(_folder, 44100, 2, "signed-integer", 16);
 
         using var response = await RecognizeAsync(client, wav);
@@ -59,7 +56,7 @@ public sealed class PocketSphinxRecognitionTests(ITestOutputHelper output) : IDi
         var grammar = Path.Combine(_folder, "sentences.gram");
         await File.WriteAllTextAsync(grammar, "#JSGF V1.0;\ngrammar sentences;\npublic <sentence> = " + string.Join(" | ", Sentences) + ";\n");
         await using var server = await StartAsync(new() { ["Speech:PocketSphinx:Grammar"] = grammar });
-        var (_, client) = await server.RegisterAsync("grammarian");
+        var (_, client) = await server.UserAsync("grammarian");
 
         foreach (var sentence in Sentences)
         {

@@ -1,7 +1,5 @@
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using WeCompany.Protocol.Rest;
-using WeCompany.Server.Files;
 using WeCompany.Server.Speech;
 using WeCompany.Server.Tests.Files;
 using static WeCompany.Server.Tests.Speech.SpeechAudio;
@@ -14,7 +12,7 @@ namespace WeCompany.Server.Tests.Speech;
 /// </summary>
 public sealed class RemoteSpeechEngineContractTests
 {
-    private static Task<RunningServer> StartAsync(string url, string key, Dictionary<string, string?>? extra = null)
+    private static Task<TestServer> StartAsync(string url, string key, Dictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -27,7 +25,7 @@ public sealed class RemoteSpeechEngineContractTests
         {
             settings[k] = v;
         }
-        return RunningServer.StartAsync(settings, services => services.AddSingleton<IMeetingAccess>(new TestMeetingAccess()));
+        return TestServer.StartAsync(settings);
     }
 
     [Fact]
@@ -35,7 +33,7 @@ public sealed class RemoteSpeechEngineContractTests
     {
         await using var remote = await TranscriptionContractServer.StartAsync("sk-test");
         await using var server = await StartAsync(remote.Url, "sk-test");
-        var (_, client) = await server.RegisterAsync("zhspeaker");
+        var (_, client) = await server.UserAsync("zhspeaker");
         var stereo = await GoForwardAsWavAsync(Directory.CreateTempSubdirectory().FullName, 48000, 2, "signed-integer", 16);
 
         using var response = await RecognizeAsync(client, stereo, language: "zh-CN");
@@ -54,7 +52,7 @@ public sealed class RemoteSpeechEngineContractTests
     {
         await using var remote = await TranscriptionContractServer.StartAsync("sk-right");
         await using var server = await StartAsync(remote.Url, "sk-wrong");
-        var (_, client) = await server.RegisterAsync("refused");
+        var (_, client) = await server.UserAsync("refused");
 
         using var response = await RecognizeAsync(client, GoForward(), "pcm", "zh", 16000);
 
@@ -71,7 +69,7 @@ public sealed class RemoteSpeechEngineContractTests
     public async Task AnUnreachableRemoteServerAnswers40002()
     {
         await using var server = await StartAsync("http://127.0.0.1:9", "sk");
-        var (_, client) = await server.RegisterAsync("unreachable");
+        var (_, client) = await server.UserAsync("unreachable");
 
         using var response = await RecognizeAsync(client, GoForward(), "pcm", "zh", 16000);
 
@@ -84,14 +82,14 @@ public sealed class RemoteSpeechEngineContractTests
         await using var remote = await TranscriptionContractServer.StartAsync("sk");
         remote.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await StartAsync(remote.Url, "sk", new() { ["Speech:Workers"] = "1", ["Speech:QueueCapacity"] = "1" });
-        var (_, client) = await server.RegisterAsync("queued");
+        var (_, client) = await server.UserAsync("queued");
         var audio = GoForward();
 
         var running = RecognizeAsync(client, audio, "pcm", "zh", 16000);
         await FileUploads.EventuallyAsync(() => remote.Received == 1, "the worker is busy with the first request");
         var queued = RecognizeAsync(client, audio, "pcm", "zh", 16000);
         // The second request waits in the queue (capacity 1), so the third finds it full.
-        var speechQueue = server.Services.GetRequiredService<SpeechQueue>();
+        var speechQueue = server.Service<SpeechQueue>();
         await FileUploads.EventuallyAsync(() => speechQueue.Waiting == 1, "the second request is queued");
         using var refused = await RecognizeAsync(client, audio, "pcm", "zh", 16000);
         Assert.False(queued.IsCompleted);

@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using Microsoft.Extensions.DependencyInjection;
 using WeCompany.Protocol;
 using WeCompany.Protocol.Rest;
-using WeCompany.Server.Files;
 using WeCompany.Server.Tests.Files;
 using static WeCompany.Server.Tests.Speech.SpeechAudio;
 
@@ -13,16 +11,15 @@ namespace WeCompany.Server.Tests.Speech;
 /// <summary>The bad speech inputs of issue 8, each answered clearly and each followed by a request that works.</summary>
 public sealed class SpeechBadInputTests : IAsyncLifetime
 {
-    private RunningServer _server = null!;
+    private TestServer _server = null!;
     private HttpClient _client = null!;
     private readonly string _folder = Directory.CreateTempSubdirectory("wecompany-speech-").FullName;
 
     public async Task InitializeAsync()
     {
-        _server = await RunningServer.StartAsync(
-            new Dictionary<string, string?> { ["Speech:MaxDurationSeconds"] = "5", ["Speech:MaxRequestBytes"] = "1000000" },
-            services => services.AddSingleton<IMeetingAccess>(new TestMeetingAccess()));
-        (_, _client) = await _server.RegisterAsync("speaker");
+        _server = await TestServer.StartAsync(
+            new Dictionary<string, string?> { ["Speech:MaxDurationSeconds"] = "5", ["Speech:MaxRequestBytes"] = "1000000" });
+        (_, _client) = await _server.UserAsync("speaker");
     }
 
     public async Task DisposeAsync()

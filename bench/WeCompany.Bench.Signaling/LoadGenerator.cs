@@ -1,0 +1,299 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace WeCompany.Bench.Signaling;
+
+internal sealed record FanOutResult(long Offered, double DeliveredPerSecond, double P50, double P99, int FrameBytes)
+{
+    public string Row(int rooms, string target) => string.Create(CultureInfo.InvariantCulture,
+        $"| {rooms} | {target} | {Offered} | {DeliveredPerSecond:F0} | {P50:F2} | {P99:F2} | {FrameBytes} |");
+}
+
+internal sealed record LatencyResult(double P50, double P99, int Count);
+
+/// <summary>Drives either server over real sockets from this process.</summary>
+internal sealed class LoadGenerator(int signalingPort, int baselinePort)
+{
+    private static readonly byte[] Marker = "t="u8.ToArray();
+    private readonly HttpClient _http = new() { BaseAddress = new Uri($"http://127.0.0.1:{signalingPort}"), Timeout = TimeSpan.FromSeconds(30) };
+    private long _nextMeeting = 10_000;
+
+    private sealed class Client(ClientWebSocket socket)
+    {
+        public ClientWebSocket Socket => socket;
+
+        public int FirstFrameBytes;
+    }
+
+    private async Task<Client> JoinSignalingAsync(long meetingId)
+    {
+        using var response = await _http.PostAsync(new Uri($"/bench/participant?meetingId={meetingId}", UriKind.Relative), null);
+        var participant = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var userId = participant.GetProperty("user_id").GetInt64();
+        var token = participant.GetProperty("token").GetString();
+        var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{signalingPort}/ws/signaling?token={token}&meeting_id={meetingId}&user_id={userId}&peer_id=p{userId}"), CancellationToken.None);
+        await socket.SendAsync("{\"type\":4,\"payload\":{}}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[256 * 1024];
+        while (true)
+        {
+            var length = await ReceiveAsync(socket, buffer);
+            if (length < 0)
+            {
+                throw new InvalidOperationException("closed before room-info");
+            }
+            if (buffer.AsSpan(0, length).IndexOf("\"type\":14"u8) >= 0)
+            {
+                return new Client(socket);
+            }
+        }
+    }
+
+    private static async Task<int> ReceiveAsync(ClientWebSocket socket, byte[] buffer)
+    {
+        var length = 0;
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return -1;
+            }
+            length += result.Count;
+            if (result.EndOfMessage)
+            {
+                return length;
+            }
+        }
+    }
+
+    /// <summary>Rooms of <paramref name="size"/> sockets, each sending one chat per second; counts and times every delivery.</summary>
+    public async Task<FanOutResult> FanOutAsync(bool useSignaling, int rooms, int size, int seconds, int frameBytes)
+    {
+        var clients = new List<Client>();
+        for (var r = 0; r < rooms; r++)
+        {
+            var meetingId = Interlocked.Increment(ref _nextMeeting);
+            for (var i = 0; i < size; i++)
+            {
+                if (useSignaling)
+                {
+                    clients.Add(await JoinSignalingAsync(meetingId));
+                }
+                else
+                {
+                    var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{baselinePort}/ws?room={meetingId}"), CancellationToken.None);
+                    clients.Add(new Client(socket));
+                }
+            }
+        }
+        var histogram = new LatencyHistogram();
+        var measuring = 0;
+        long delivered = 0;
+        using var stop = new CancellationTokenSource();
+        var receivers = clients.Select(c => Task.Run(async () =>
+        {
+            var buffer = new byte[256 * 1024];
+            while (true)
+            {
+                int length;
+                try
+                {
+                    length = await ReceiveAsync(c.Socket, buffer);
+                }
+                catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+                {
+                    return;
+                }
+                if (length < 0)
+                {
+                    return;
+                }
+                var now = Stopwatch.GetTimestamp();
+                var span = buffer.AsSpan(0, length);
+                var at = span.IndexOf(Marker);
+                if (at < 0 || !Utf8Parser.TryParse(span[(at + 2)..], out long sentAt, out _))
+                {
+                    continue;
+                }
+                if (c.FirstFrameBytes == 0)
+                {
+                    c.FirstFrameBytes = length;
+                }
+                if (Volatile.Read(ref measuring) == 1)
+                {
+                    Interlocked.Increment(ref delivered);
+                    histogram.Record(Stopwatch.GetElapsedTime(sentAt, now));
+                }
+            }
+        })).ToList();
+        var senders = clients.Select((c, index) => Task.Run(async () =>
+        {
+            // Spread the sockets' sends evenly over each second.
+            await Task.Delay(TimeSpan.FromMilliseconds(1000.0 * index / clients.Count), stop.Token);
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+            do
+            {
+                var stamp = Stopwatch.GetTimestamp().ToString(CultureInfo.InvariantCulture);
+                byte[] message;
+                if (useSignaling)
+                {
+                    message = Encoding.UTF8.GetBytes("{\"type\":8,\"payload\":{\"content\":\"t=" + stamp + ";hello from a bench participant, one chat per second\"}}");
+                }
+                else
+                {
+                    var text = "t=" + stamp + ";";
+                    message = Encoding.UTF8.GetBytes(text.PadRight(Math.Max(frameBytes, text.Length), 'x'));
+                }
+                await c.Socket.SendAsync(message, WebSocketMessageType.Text, true, stop.Token);
+            }
+            while (await timer.WaitForNextTickAsync(stop.Token));
+        })).ToList();
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Volatile.Write(ref measuring, 1);
+        var started = Stopwatch.GetTimestamp();
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        Volatile.Write(ref measuring, 0);
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        await stop.CancelAsync();
+        await Task.WhenAll(senders.Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default)));
+        foreach (var c in clients)
+        {
+            if (useSignaling)
+            {
+                await c.Socket.SendAsync("{\"type\":5,\"payload\":{}}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+            }
+        }
+        foreach (var c in clients)
+        {
+            c.Socket.Abort();
+        }
+        await Task.WhenAll(receivers);
+        var frame = clients.Select(c => c.FirstFrameBytes).FirstOrDefault(b => b > 0);
+        return new FanOutResult((long)rooms * size * size, delivered / elapsed, histogram.Percentile(0.5), histogram.Percentile(0.99), frame);
+    }
+
+    /// <summary>Connect → join-room → room-info for a newcomer to a room of <paramref name="size"/>, one at a time.</summary>
+    public async Task<LatencyResult> JoinLatencyAsync(int size, int samples)
+    {
+        var meetingId = Interlocked.Increment(ref _nextMeeting);
+        var members = new List<Client>();
+        for (var i = 0; i < size; i++)
+        {
+            members.Add(await JoinSignalingAsync(meetingId));
+        }
+        var drains = members.Select(m => Task.Run(async () =>
+        {
+            var buffer = new byte[256 * 1024];
+            try
+            {
+                while (await ReceiveAsync(m.Socket, buffer) >= 0)
+                {
+                }
+            }
+            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or OperationCanceledException or IOException)
+            {
+                // Aborted at the end.
+            }
+        })).ToList();
+        var histogram = new LatencyHistogram();
+        for (var s = 0; s < samples; s++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var newcomer = await JoinSignalingAsync(meetingId);
+            histogram.Record(Stopwatch.GetElapsedTime(started));
+            await newcomer.Socket.SendAsync("{\"type\":5,\"payload\":{}}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+            newcomer.Socket.Abort();
+        }
+        foreach (var m in members)
+        {
+            m.Socket.Abort();
+        }
+        await Task.WhenAll(drains);
+        return new LatencyResult(histogram.Percentile(0.5), histogram.Percentile(0.99), samples);
+    }
+
+    /// <summary>The signaling server's memory (after a full GC) before and after <paramref name="count"/> joined, idle sockets.</summary>
+    public async Task<string> IdleMemoryAsync(int serverPid, int count)
+    {
+        var before = await _http.GetFromJsonAsync<JsonElement>(new Uri("/bench/memory", UriKind.Relative));
+        var clients = new List<Client>();
+        long meetingId = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (i % 100 == 0)
+            {
+                meetingId = Interlocked.Increment(ref _nextMeeting);
+            }
+            clients.Add(await JoinSignalingAsync(meetingId));
+        }
+        // Rooms of 100: every joiner's user-joined went to the members before it; let them be read.
+        var drains = clients.Select(c => Task.Run(async () =>
+        {
+            var buffer = new byte[256 * 1024];
+            try
+            {
+                while (await ReceiveAsync(c.Socket, buffer) >= 0)
+                {
+                }
+            }
+            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or OperationCanceledException or IOException)
+            {
+                // Aborted at the end.
+            }
+        })).ToList();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var after = await _http.GetFromJsonAsync<JsonElement>(new Uri("/bench/memory", UriKind.Relative));
+        foreach (var c in clients)
+        {
+            c.Socket.Abort();
+        }
+        await Task.WhenAll(drains);
+        var rss = after.GetProperty("rss").GetInt64() - before.GetProperty("rss").GetInt64();
+        var managed = after.GetProperty("managed").GetInt64() - before.GetProperty("managed").GetInt64();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"idle joined sockets: {count} (rooms of 100, server pid {serverPid}): RSS +{rss / 1048576.0:F1} MiB = {rss / 1024.0 / count:F1} KiB per connection; managed heap +{managed / 1024.0 / count:F1} KiB per connection; 8 GiB holds ≈ {8L * 1024 * 1024 * 1024 / Math.Max(1, rss / count):N0} at this rate");
+    }
+}
+
+/// <summary>Latencies in 10 µs buckets up to 2 s (the last bucket holds the rest). Thread-safe.</summary>
+internal sealed class LatencyHistogram
+{
+    private readonly long[] _buckets = new long[200_001];
+    private long _count;
+
+    public void Record(TimeSpan latency)
+    {
+        var index = (int)Math.Min(_buckets.Length - 1, Math.Max(0, latency.Ticks / 100));
+        Interlocked.Increment(ref _buckets[index]);
+        Interlocked.Increment(ref _count);
+    }
+
+    /// <summary>Milliseconds.</summary>
+    public double Percentile(double p)
+    {
+        var total = Interlocked.Read(ref _count);
+        if (total == 0)
+        {
+            return double.NaN;
+        }
+        var rank = (long)Math.Ceiling(p * total);
+        long seen = 0;
+        for (var i = 0; i < _buckets.Length; i++)
+        {
+            seen += _buckets[i];
+            if (seen >= rank)
+            {
+                return i * 0.01;
+            }
+        }
+        return (_buckets.Length - 1) * 0.01;
+    }
+}
