@@ -72,6 +72,17 @@ internal sealed class Chromium : IAsyncDisposable
         return page;
     }
 
+    /// <summary>A page on <paramref name="origin"/> (the real server, so REST and the socket are same-origin) running <see cref="MeetingPage"/>.</summary>
+    public async Task<IPage> NewPageOnAsync(Uri origin)
+    {
+        // The server's Content-Security-Policy forbids inline scripts (rightly); the test page is one.
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"], BypassCSP = true });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(origin, "/healthz").ToString());
+        await page.SetContentAsync(MeetingPage.Html);
+        return page;
+    }
+
     private async Task ServeAsync()
     {
         var body = Encoding.UTF8.GetBytes(MeetingPage.Html);

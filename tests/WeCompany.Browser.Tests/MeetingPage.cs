@@ -12,19 +12,46 @@ internal static class MeetingPage
         <html><body>
         <script>
         window.outbox = [];
+        window.emit = (message) => window.outbox.push(message);
         window.remote = new Map();
+        window.errors = [];
         let makingOffer = false;
+        let chain = Promise.resolve();
+        // Through the real server: REST join, then the signaling socket carries SDP to and from user 0.
+        window.joinMeeting = async (token, userId, meetingId, peerId, publish) => {
+          const response = await fetch(`/api/v1/meetings/${meetingId}/join`, {
+            method: 'POST', headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' }, body: '{}' });
+          if (!response.ok) throw new Error('join ' + response.status + ' ' + await response.text());
+          const join = (await response.json()).data;
+          const query = new URLSearchParams({ token: join.session_token, meeting_id: meetingId, user_id: userId, peer_id: peerId });
+          const ws = new WebSocket(`${join.websocket_url}?${query}`);
+          await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+          let n = 0;
+          const send = (type, payload) => ws.send(JSON.stringify({ id: `m${++n}`, type, payload }));
+          ws.onmessage = (event) => {
+            const message = JSON.parse(event.data);
+            if ((message.type === 1 || message.type === 2) && message.from_user_id === 0) {
+              chain = chain.then(() => window.handle(message.type, message.payload.sdp)).catch((e) => window.errors.push(String(e)));
+            } else if (message.type === 13) {
+              window.errors.push(message.payload);
+            }
+          };
+          window.emit = (m) => send(m.type, m.type === 3 ? { candidate: m.candidate, sdpMid: m.sdpMid, sdpMLineIndex: m.sdpMLineIndex }
+            : { type: m.type === 1 ? 'offer' : 'answer', sdp: m.sdp });
+          send(4, { meeting_id: meetingId, user_id: userId, peer_id: peerId });
+          await window.start(publish);
+        };
         window.start = async (publish) => {
           const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
           window.pc = pc;
           pc.onicecandidate = ({ candidate }) => {
-            if (candidate && candidate.candidate) window.outbox.push({ type: 3, candidate: candidate.candidate });
+            if (candidate && candidate.candidate) window.emit({ type: 3, candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex });
           };
           pc.onnegotiationneeded = async () => {
             try {
               makingOffer = true;
               await pc.setLocalDescription();
-              window.outbox.push({ type: 1, sdp: pc.localDescription.sdp });
+              window.emit({ type: 1, sdp: pc.localDescription.sdp });
             } finally { makingOffer = false; }
           };
           pc.ontrack = (event) => {
@@ -49,7 +76,7 @@ internal static class MeetingPage
           await pc.setRemoteDescription({ type: type === 1 ? 'offer' : 'answer', sdp });
           if (type === 1) {
             await pc.setLocalDescription();
-            window.outbox.push({ type: 2, sdp: pc.localDescription.sdp });
+            window.emit({ type: 2, sdp: pc.localDescription.sdp });
           }
         };
         window.shareCanvas = async () => {
