@@ -131,4 +131,21 @@ public sealed class BadInputTests
         var counters = sfu.Server.Counters;
         Assert.True(counters.SrtpAuthFailuresTotal + counters.SrtpOtherFailuresTotal >= 200);
     }
+
+    [Fact]
+    public async Task DtlsPeerWhoseCertificateDoesNotMatchItsFingerprintIsClosedAndMediaStillFlows()
+    {
+        var (sfu, _, bob, _) = await FlowingAsync();
+        await using var _sfu = sfu;
+        using var impostor = new LoopbackClientPeer();
+        using var otherCertificate = DtlsCertificate.Generate("someone else");
+        var peer = sfu.Server.CreatePeer("impostor", impostor.Ice.Ufrag, impostor.Ice.Password, otherCertificate.Fingerprint);
+
+        var connecting = impostor.ConnectAsync(sfu.EndPoint, peer.LocalIceCredentials, sfu.Server.Fingerprint);
+        await SfuLoopback.WaitUntilAsync(() => peer.State == MediaPeerState.Closed);
+
+        Assert.Contains("fingerprint", peer.CloseReason, StringComparison.OrdinalIgnoreCase);
+        await Assert.ThrowsAnyAsync<Exception>(() => connecting);
+        await StillFlowsAsync(bob);
+    }
 }
