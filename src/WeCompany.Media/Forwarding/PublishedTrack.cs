@@ -101,7 +101,9 @@ public sealed class PublishedTrack
     /// activity; 127 when no voice was heard for a second.
     /// </summary>
     public int AudioLevel =>
-        _time.GetElapsedTime(Interlocked.Read(ref _lastVoice)) > TimeSpan.FromSeconds(1) ? 127 : Volatile.Read(ref _smoothedLevel);
+        Interlocked.Read(ref _lastVoice) is var lastVoice && (lastVoice == long.MinValue || _time.GetElapsedTime(lastVoice) > TimeSpan.FromSeconds(1))
+            ? 127
+            : Volatile.Read(ref _smoothedLevel);
 
     internal RetransmissionBuffer? Retransmissions { get; }
 
@@ -162,7 +164,7 @@ public sealed class PublishedTrack
     {
         lock (_gate)
         {
-            if (!_keyframePending || _time.GetElapsedTime(_lastKeyframeRequest) < KeyframeRequestInterval && _lastKeyframeRequest != long.MinValue)
+            if (!_keyframePending || (_lastKeyframeRequest != long.MinValue && _time.GetElapsedTime(_lastKeyframeRequest) < KeyframeRequestInterval))
             {
                 return;
             }
@@ -206,7 +208,7 @@ public sealed class PublishedTrack
         }
     }
 
-    // Receive loop: one plain RTP packet of this track (RTX already unwrapped). Returns false when dropped.
+    // Receive loop: one plain RTP packet of this track (RTX already unwrapped).
     internal void OnRtp(RtpPacket packet, bool retransmission)
     {
         Interlocked.Increment(ref _packets);
