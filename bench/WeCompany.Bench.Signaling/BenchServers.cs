@@ -1,21 +1,17 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.WebSockets;
-using WeCompany.Server.Accounts;
 using WeCompany.Server.Hosting;
-using WeCompany.Server.Signaling;
-using WeCompany.Server.Tests.Signaling;
 
 namespace WeCompany.Bench.Signaling;
 
 /// <summary>The two servers under comparison, each run in its own process.</summary>
 internal static class BenchServers
 {
-    /// <summary>The real server (ServerHost) with participants admitted by the in-memory directory.</summary>
+    /// <summary>The real server (ServerHost); the generator sets its meetings up through REST as clients do.</summary>
     public static async Task ServeSignalingAsync(int port)
     {
         var dataDir = Directory.CreateTempSubdirectory("wecompany-bench-signaling-").FullName;
-        var directory = new FakeMeetingDirectory();
         var app = ServerHost.Build(new Dictionary<string, string?>
         {
             ["Http:Address"] = "127.0.0.1",
@@ -24,24 +20,12 @@ internal static class BenchServers
             ["Media:Port"] = "0",
             ["Storage:DataDir"] = dataDir,
             ["Logging:LogLevel:Default"] = "Warning",
+            // The generator registers thousands of users: the lowest allowed hash cost keeps set-up short (bench only).
+            ["Auth:PasswordIterations"] = "10000",
             // The generator's sockets all come from one process; the per-socket rate limit stays far above 1/s.
             ["Signaling:MessagesPerSecond"] = "1000",
             ["Signaling:MessageBurst"] = "1000",
-        }, null, builder => builder.Services.AddSingleton<IMeetingDirectory>(directory));
-        var nextUser = 1_000_000L;
-        app.MapPost("/bench/participant", (long meetingId, TokenService tokens) =>
-        {
-            lock (directory)
-            {
-                if (!directory.Knows(meetingId))
-                {
-                    directory.AddMeeting(meetingId);
-                }
-            }
-            var id = Interlocked.Increment(ref nextUser);
-            directory.Join(meetingId, id, "bench" + id);
-            return Results.Json(new { user_id = id, token = tokens.IssueAccessToken(new AuthenticatedUser(id, "bench" + id, $"bench{id}@example.test")) });
-        });
+        }, null);
         app.MapGet("/bench/memory", () =>
         {
             GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);

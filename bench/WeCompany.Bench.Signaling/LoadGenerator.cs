@@ -21,7 +21,9 @@ internal sealed class LoadGenerator(int signalingPort, int baselinePort)
 {
     private static readonly byte[] Marker = "t="u8.ToArray();
     private readonly HttpClient _http = new() { BaseAddress = new Uri($"http://127.0.0.1:{signalingPort}"), Timeout = TimeSpan.FromSeconds(30) };
-    private long _nextMeeting = 10_000;
+    private int _nextBareRoom;
+
+    private BenchMeetings Meetings => field ??= new BenchMeetings(_http);
 
     private sealed class Client(ClientWebSocket socket)
     {
@@ -30,14 +32,11 @@ internal sealed class LoadGenerator(int signalingPort, int baselinePort)
         public int FirstFrameBytes;
     }
 
-    private async Task<Client> JoinSignalingAsync(long meetingId)
+    /// <summary>Opens <paramref name="seat"/>'s socket with its session token and sends join-room; returns at room-info.</summary>
+    private async Task<Client> JoinSignalingAsync(BenchSeat seat)
     {
-        using var response = await _http.PostAsync(new Uri($"/bench/participant?meetingId={meetingId}", UriKind.Relative), null);
-        var participant = await response.Content.ReadFromJsonAsync<JsonElement>();
-        var userId = participant.GetProperty("user_id").GetInt64();
-        var token = participant.GetProperty("token").GetString();
         var socket = new ClientWebSocket();
-        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{signalingPort}/ws/signaling?token={token}&meeting_id={meetingId}&user_id={userId}&peer_id=p{userId}"), CancellationToken.None);
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{signalingPort}/ws/signaling?token={Uri.EscapeDataString(seat.SessionToken)}&meeting_id={seat.MeetingId}&user_id={seat.UserId}&peer_id=p{seat.UserId}"), CancellationToken.None);
         await socket.SendAsync("{\"type\":4,\"payload\":{}}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
         var buffer = new byte[256 * 1024];
         while (true)
@@ -78,17 +77,21 @@ internal sealed class LoadGenerator(int signalingPort, int baselinePort)
         var clients = new List<Client>();
         for (var r = 0; r < rooms; r++)
         {
-            var meetingId = Interlocked.Increment(ref _nextMeeting);
-            for (var i = 0; i < size; i++)
+            if (useSignaling)
             {
-                if (useSignaling)
+                foreach (var seat in await Meetings.JoinManyAsync(await Meetings.CreateMeetingAsync(), size))
                 {
-                    clients.Add(await JoinSignalingAsync(meetingId));
+                    clients.Add(await JoinSignalingAsync(seat));
                 }
-                else
+            }
+            else
+            {
+                // Each run's bare rooms are new, as each run's meetings are.
+                var room = Interlocked.Increment(ref _nextBareRoom);
+                for (var i = 0; i < size; i++)
                 {
                     var socket = new ClientWebSocket();
-                    await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{baselinePort}/ws?room={meetingId}"), CancellationToken.None);
+                    await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{baselinePort}/ws?room={room}"), CancellationToken.None);
                     clients.Add(new Client(socket));
                 }
             }
@@ -183,12 +186,14 @@ internal sealed class LoadGenerator(int signalingPort, int baselinePort)
     /// <summary>Connect → join-room → room-info for a newcomer to a room of <paramref name="size"/>, one at a time.</summary>
     public async Task<LatencyResult> JoinLatencyAsync(int size, int samples)
     {
-        var meetingId = Interlocked.Increment(ref _nextMeeting);
+        var meetingId = await Meetings.CreateMeetingAsync();
         var members = new List<Client>();
-        for (var i = 0; i < size; i++)
+        foreach (var seat in await Meetings.JoinManyAsync(meetingId, size))
         {
-            members.Add(await JoinSignalingAsync(meetingId));
+            members.Add(await JoinSignalingAsync(seat));
         }
+        // Newcomers register and join through REST before the clock starts: the figure is the socket's join alone.
+        var newcomers = await Meetings.JoinManyAsync(meetingId, samples);
         var drains = members.Select(m => Task.Run(async () =>
         {
             var buffer = new byte[256 * 1024];
@@ -207,7 +212,7 @@ internal sealed class LoadGenerator(int signalingPort, int baselinePort)
         for (var s = 0; s < samples; s++)
         {
             var started = Stopwatch.GetTimestamp();
-            var newcomer = await JoinSignalingAsync(meetingId);
+            var newcomer = await JoinSignalingAsync(newcomers[s]);
             histogram.Record(Stopwatch.GetElapsedTime(started));
             await newcomer.Socket.SendAsync("{\"type\":5,\"payload\":{}}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
             newcomer.Socket.Abort();
@@ -223,16 +228,17 @@ internal sealed class LoadGenerator(int signalingPort, int baselinePort)
     /// <summary>The signaling server's memory (after a full GC) before and after <paramref name="count"/> joined, idle sockets.</summary>
     public async Task<string> IdleMemoryAsync(int serverPid, int count)
     {
+        // Users, meetings and joins first, so the difference measured is the sockets alone.
+        var seats = new List<BenchSeat>();
+        for (var i = 0; i < count; i += 100)
+        {
+            seats.AddRange(await Meetings.JoinManyAsync(await Meetings.CreateMeetingAsync(), Math.Min(100, count - i)));
+        }
         var before = await _http.GetFromJsonAsync<JsonElement>(new Uri("/bench/memory", UriKind.Relative));
         var clients = new List<Client>();
-        long meetingId = 0;
-        for (var i = 0; i < count; i++)
+        foreach (var seat in seats)
         {
-            if (i % 100 == 0)
-            {
-                meetingId = Interlocked.Increment(ref _nextMeeting);
-            }
-            clients.Add(await JoinSignalingAsync(meetingId));
+            clients.Add(await JoinSignalingAsync(seat));
         }
         // Rooms of 100: every joiner's user-joined went to the members before it; let them be read.
         var drains = clients.Select(c => Task.Run(async () =>

@@ -12,6 +12,7 @@ public sealed partial class AccountService(
     TokenService tokens,
     LoginThrottle throttle,
     IPasswordHasher<UserRecord> hasher,
+    PasswordHashGate gate,
     IOptions<AuthOptions> options,
     TimeProvider time,
     ILogger<AccountService> logger)
@@ -32,7 +33,11 @@ public sealed partial class AccountService(
         }
         var now = Now;
         var admin = options.Value.Admins.Contains(request.Username!, StringComparer.OrdinalIgnoreCase);
-        var hash = hasher.HashPassword(new UserRecord(), request.Password!);
+        var (ran, hash) = await gate.RunAsync(() => hasher.HashPassword(new UserRecord(), request.Password!), ct);
+        if (!ran)
+        {
+            return Busy();
+        }
         var user = await users.InsertAsync(request.Username!, request.Email!, hash, request.FullName ?? "", admin, now, ct);
         if (user is null)
         {
@@ -59,7 +64,12 @@ public sealed partial class AccountService(
             return new Result<AuthResult>(ApiError.TooManyRequests(ErrorCodes.LoginThrottled, "Too many failed sign-ins; wait before trying again."), wait);
         }
         var user = await users.FindByUsernameAsync(request.Username, ct);
-        var verdict = hasher.VerifyHashedPassword(user ?? new UserRecord(), user?.PasswordHash ?? _decoyHash.Value, request.Password);
+        var (ran, verdict) = await gate.RunAsync(
+            () => hasher.VerifyHashedPassword(user ?? new UserRecord(), user?.PasswordHash ?? _decoyHash.Value, request.Password), ct);
+        if (!ran)
+        {
+            return Busy();
+        }
         if (user is null || verdict == PasswordVerificationResult.Failed)
         {
             throttle.RecordFailure(request.Username, address);
@@ -179,6 +189,11 @@ public sealed partial class AccountService(
         var refresh = await refreshTokens.CreateFamilyAsync(user.Id, now, now + options.Value.RefreshTokenSeconds * 1000L, ct);
         return new AuthResult(user.Id, user.Username, user.Email, tokens.IssueAccessToken(ToIdentity(user)), refresh, tokens.AccessTokenSeconds);
     }
+
+    // Sign-ins queue for the hash gate; past its wait the caller is told to come back rather than wait longer.
+    private static Result<AuthResult> Busy() => new(
+        new ApiError(503, "ServiceUnavailable", ErrorCodes.ServiceUnavailable, "Service unavailable", "Too many sign-ins at once; retry shortly."),
+        TimeSpan.FromSeconds(2));
 
     private static AuthenticatedUser ToIdentity(UserRecord user) => new(user.Id, user.Username, user.Email);
 

@@ -17,9 +17,21 @@ public sealed class UserRecord
     public long UpdatedAt { get; init; }
 }
 
-/// <summary>Users in the store. Usernames and e-mails are unique case-insensitively (lower() indexes).</summary>
-public sealed class UserStore(Database database)
+/// <summary>
+/// Users in the store. Usernames and e-mails are unique case-insensitively (lower() indexes).
+/// Reads by id (every authenticated request that needs the user) go through a short read-through cache:
+/// writes on this node replace the entry at once; a write on another cluster node shows within
+/// <see cref="CacheLifetime"/>.
+/// </summary>
+public sealed class UserStore(Database database, TimeProvider time)
 {
+    /// <summary>How stale a user read by id may be after a change made on another node.</summary>
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(1);
+
+    // Bounded: past this many users the cache starts afresh rather than grow.
+    private const int MaxCachedUsers = 100_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, (UserRecord User, DateTimeOffset Expires)> _byId = new();
+
     private const string Columns = "id, username, email, password_hash, full_name, avatar_url, is_admin, created_at, updated_at";
 
     /// <summary>Inserts a user; the first user of an empty store becomes an administrator. Null on a duplicate.</summary>
@@ -46,10 +58,29 @@ public sealed class UserStore(Database database)
 
     public async Task<UserRecord?> FindByIdAsync(long id, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
-            $"SELECT {Columns} FROM users WHERE id = @id", new { id }, cancellationToken: ct));
+        var now = time.GetUtcNow();
+        if (_byId.TryGetValue(id, out var cached) && cached.Expires > now)
+        {
+            return cached.User;
+        }
+        UserRecord? user;
+        await using (var connection = await database.OpenAsync(ct))
+        {
+            user = await connection.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
+                $"SELECT {Columns} FROM users WHERE id = @id", new { id }, cancellationToken: ct));
+        }
+        if (user is not null)
+        {
+            if (_byId.Count >= MaxCachedUsers)
+            {
+                _byId.Clear();
+            }
+            _byId[id] = (user, now + CacheLifetime);
+        }
+        return user;
     }
+
+    private void Forget(long id) => _byId.TryRemove(id, out _);
 
     public async Task<UserRecord?> FindByUsernameAsync(string username, CancellationToken ct)
     {
@@ -74,6 +105,7 @@ public sealed class UserStore(Database database)
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE users SET full_name = @fullName, email = @email, avatar_url = @avatarUrl, updated_at = @now WHERE id = @id",
                 new { id, fullName, email, avatarUrl, now }, cancellationToken: ct));
+            Forget(id);
             return true;
         }
         catch (Exception e) when (Database.IsUniqueViolation(e))
@@ -88,6 +120,7 @@ public sealed class UserStore(Database database)
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE users SET password_hash = @passwordHash, updated_at = @now WHERE id = @id",
             new { id, passwordHash, now }, cancellationToken: ct));
+        Forget(id);
     }
 
     private string True => database.Dialect == SqlDialect.Postgres ? "TRUE" : "1";

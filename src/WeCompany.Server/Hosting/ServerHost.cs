@@ -115,6 +115,7 @@ public static class ServerHost
         {
             IterationCount = sp.GetRequiredService<IOptions<AuthOptions>>().Value.PasswordIterations,
         })));
+        services.AddSingleton<PasswordHashGate>();
         services.AddSingleton<JwtKeyProvider>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<UserStore>();
@@ -163,7 +164,7 @@ public static class ServerHost
         services.AddSingleton<ISfuGateway, SfuGateway>();
 
         // Signaling. The meetings feature answers IMeetingDirectory; the SFU replaces NoSfuGateway.
-        services.TryAddSingleton<IMeetingDirectory, MeetingDirectory>();
+        services.AddSingleton<IMeetingDirectory, MeetingDirectory>();
         services.AddOptions<SignalingOptions>().BindConfiguration("Signaling").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ChatStore>();
         services.AddSingleton<SignalingRoomRegistry>();

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using WeCompany.Server.Signaling;
 using WeCompany.Server.Tests.Infrastructure;
 
@@ -10,8 +9,8 @@ public sealed class ChatStoreTests
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task ConcurrentWritersGetDistinctConsecutiveSequenceNumbersPerMeeting(StoreKind store)
     {
-        await using var server = await SignalingServer.StartAsync(store: store);
-        var chat = server.Services.GetRequiredService<ChatStore>();
+        await using var server = await Stores.StartAsync(store);
+        var chat = server.Service<ChatStore>();
 
         var writes = Enumerable.Range(0, 20).Select(i => chat.InsertAsync(i % 2 == 0 ? 100 : 200, $"m{i}", 1, "one", null, $"text {i}", 1_700_000_000_000 + i, CancellationToken.None));
         var records = await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(30));
@@ -25,8 +24,8 @@ public sealed class ChatStoreTests
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task HistoryShowsPublicMessagesAndOnlyTheViewersPrivateOnes(StoreKind store)
     {
-        await using var server = await SignalingServer.StartAsync(store: store);
-        var chat = server.Services.GetRequiredService<ChatStore>();
+        await using var server = await Stores.StartAsync(store);
+        var chat = server.Service<ChatStore>();
         await chat.InsertAsync(100, "a", 1, "one", null, "to all", 1, CancellationToken.None);
         await chat.InsertAsync(100, "b", 1, "one", 2, "to two", 2, CancellationToken.None);
         await chat.InsertAsync(100, "c", 3, "three", 1, "to one", 3, CancellationToken.None);
@@ -42,8 +41,8 @@ public sealed class ChatStoreTests
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task ABatchIsNumberedAfterWhatIsStoredInListOrder(StoreKind store)
     {
-        await using var server = await SignalingServer.StartAsync(store: store);
-        var chat = server.Services.GetRequiredService<ChatStore>();
+        await using var server = await Stores.StartAsync(store);
+        var chat = server.Service<ChatStore>();
         await chat.InsertAsync(100, "first", 1, "one", null, "first", 1, CancellationToken.None);
 
         var batch = await chat.InsertBatchAsync(100, [

@@ -7,15 +7,16 @@ namespace WeCompany.Server.Tests.Signaling;
 /// <summary>Each bad input gets an error (type 13) and the connection keeps working: a ping after it is answered.</summary>
 public sealed class SignalingBadInputTests : IAsyncLifetime
 {
-    private SignalingServer _server = null!;
+    private TestServer _server = null!;
     private SignalingClient _client = null!;
-    private TestUser _user = null!;
+    private Seat _user = null!;
 
     public async Task InitializeAsync()
     {
-        _server = await SignalingServer.StartAsync(new() { ["Signaling:MessagesPerSecond"] = "20", ["Signaling:MessageBurst"] = "40" });
-        _user = await _server.ParticipantAsync(100);
-        (_client, _) = await _server.JoinAsync(100, _user);
+        _server = await SignalingMeeting.StartServerAsync(new() { ["Signaling:MessagesPerSecond"] = "20", ["Signaling:MessageBurst"] = "40" });
+        var meeting = await SignalingMeeting.CreateAsync(_server);
+        _user = await meeting.ParticipantAsync();
+        (_client, _) = await meeting.JoinAsync(_user);
     }
 
     public async Task DisposeAsync()

@@ -10,10 +10,10 @@ namespace WeCompany.Server.Tests.Signaling;
 
 public sealed class SignalingChatTests
 {
-    private static async Task<(HttpStatusCode Status, ChatHistoryPage? Page)> HistoryAsync(SignalingServer server, TestUser user, long meetingId, string query = "")
+    private static async Task<(HttpStatusCode Status, ChatHistoryPage? Page)> HistoryAsync(TestServer server, string token, long meetingId, string query = "")
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/meetings/{meetingId}/messages{query}");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.Token);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await server.Client.SendAsync(request).WaitAsync(SignalingClient.Timeout);
         if (!response.IsSuccessStatusCode)
         {
@@ -26,12 +26,13 @@ public sealed class SignalingChatTests
     [Fact]
     public async Task ChatIsStoredNumberedAndBroadcastToEveryoneInTheRoom()
     {
-        await using var server = await SignalingServer.StartAsync();
-        var alice = await server.ParticipantAsync(100);
-        var bob = await server.ParticipantAsync(100);
-        var (a, _) = await server.JoinAsync(100, alice);
+        await using var server = await SignalingMeeting.StartServerAsync();
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var alice = await meeting.ParticipantAsync();
+        var bob = await meeting.ParticipantAsync();
+        var (a, _) = await meeting.JoinAsync(alice);
         await using var _a = a;
-        var (b, _) = await server.JoinAsync(100, bob);
+        var (b, _) = await meeting.JoinAsync(bob);
         await using var _b = b;
 
         await a.SendAsync(new { type = 8, payload = new { content = "大家好！" } });
@@ -41,32 +42,33 @@ public sealed class SignalingChatTests
         var second = await b.WaitForAsync(8);
         var echo = await a.WaitForAsync(8);
         Assert.Equal("大家好！", first.GetProperty("payload").GetProperty("content").GetString());
-        Assert.Equal(alice.Username.ToUpperInvariant(), first.GetProperty("payload").GetProperty("username").GetString());
-        Assert.Equal(100, first.GetProperty("payload").GetProperty("meeting_id").GetInt64());
+        Assert.Equal("User " + alice.Username, first.GetProperty("payload").GetProperty("username").GetString());
+        Assert.Equal(meeting.Id, first.GetProperty("payload").GetProperty("meeting_id").GetInt64());
         Assert.Equal(1, first.GetProperty("payload").GetProperty("seq").GetInt64());
         Assert.Equal(2, second.GetProperty("payload").GetProperty("seq").GetInt64());
         Assert.Equal(first.GetProperty("id").GetString(), echo.GetProperty("id").GetString());
 
-        var (status, page) = await HistoryAsync(server, bob, 100);
+        var (status, page) = await HistoryAsync(server, bob.User.Token, meeting.Id);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(["大家好！", "second"], page!.Messages.Select(m => m.Content));
         Assert.Equal(2, page.NextAfterSeq);
-        var (_, after) = await HistoryAsync(server, bob, 100, "?after_seq=1&limit=10");
+        var (_, after) = await HistoryAsync(server, bob.User.Token, meeting.Id, "?after_seq=1&limit=10");
         Assert.Equal("second", Assert.Single(after!.Messages).Content);
     }
 
     [Fact]
     public async Task APrivateMessageReachesOnlyItsRecipientAndItsSender()
     {
-        await using var server = await SignalingServer.StartAsync();
-        var alice = await server.ParticipantAsync(100);
-        var bob = await server.ParticipantAsync(100);
-        var carol = await server.ParticipantAsync(100);
-        var (a, _) = await server.JoinAsync(100, alice);
+        await using var server = await SignalingMeeting.StartServerAsync();
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var alice = await meeting.ParticipantAsync();
+        var bob = await meeting.ParticipantAsync();
+        var carol = await meeting.ParticipantAsync();
+        var (a, _) = await meeting.JoinAsync(alice);
         await using var _a = a;
-        var (b, _) = await server.JoinAsync(100, bob);
+        var (b, _) = await meeting.JoinAsync(bob);
         await using var _b = b;
-        var (c, _) = await server.JoinAsync(100, carol);
+        var (c, _) = await meeting.JoinAsync(carol);
         await using var _c = c;
 
         await a.SendAsync(new { type = 8, to_user_id = bob.Id, payload = new { content = "just for you" } });
@@ -76,18 +78,19 @@ public sealed class SignalingChatTests
         await a.WaitForAsync(8);
         await c.SendAsync(new { type = 11 });
         Assert.Equal(12, (await c.ReceiveAsync())!.Value.GetProperty("type").GetInt32());
-        var (_, carolsHistory) = await HistoryAsync(server, carol, 100);
+        var (_, carolsHistory) = await HistoryAsync(server, carol.User.Token, meeting.Id);
         Assert.Empty(carolsHistory!.Messages);
-        var (_, bobsHistory) = await HistoryAsync(server, bob, 100);
+        var (_, bobsHistory) = await HistoryAsync(server, bob.User.Token, meeting.Id);
         Assert.Equal("just for you", Assert.Single(bobsHistory!.Messages).Content);
     }
 
     [Fact]
     public async Task ChatContentIsEscapedOnTheWireAndReadsBackUnchanged()
     {
-        await using var server = await SignalingServer.StartAsync();
-        var alice = await server.ParticipantAsync(100);
-        var (a, _) = await server.JoinAsync(100, alice);
+        await using var server = await SignalingMeeting.StartServerAsync();
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var alice = await meeting.ParticipantAsync();
+        var (a, _) = await meeting.JoinAsync(alice);
         await using var _a = a;
         const string script = "<script>alert('x')</script> & \"quotes\"";
 
@@ -109,12 +112,13 @@ public sealed class SignalingChatTests
     [Fact]
     public async Task HistoryIsForParticipantsOnly()
     {
-        await using var server = await SignalingServer.StartAsync();
-        await server.ParticipantAsync(100);
-        var outsider = await server.RegisterAsync();
+        await using var server = await SignalingMeeting.StartServerAsync();
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        await meeting.ParticipantAsync();
+        var outsider = await meeting.OutsiderAsync();
 
-        var (status, _) = await HistoryAsync(server, outsider, 100);
-        using var anonymous = await server.Client.GetAsync("/api/v1/meetings/100/messages").WaitAsync(SignalingClient.Timeout);
+        var (status, _) = await HistoryAsync(server, outsider.Token, meeting.Id);
+        using var anonymous = await server.Client.GetAsync($"/api/v1/meetings/{meeting.Id}/messages").WaitAsync(SignalingClient.Timeout);
 
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
@@ -123,17 +127,18 @@ public sealed class SignalingChatTests
     [Fact]
     public async Task AServerNoticeIsStoredAndDeliveredAsChatFromUserZero()
     {
-        await using var server = await SignalingServer.StartAsync();
-        var alice = await server.ParticipantAsync(100);
-        var (a, _) = await server.JoinAsync(100, alice);
+        await using var server = await SignalingMeeting.StartServerAsync();
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var alice = await meeting.ParticipantAsync();
+        var (a, _) = await meeting.JoinAsync(alice);
         await using var _a = a;
 
-        await server.Directory.Bus!.PublishAsync(new WeCompany.Server.Meetings.MeetingNotice(100, alice.Id, "report.pdf was shared"), CancellationToken.None);
+        await server.Service<WeCompany.Server.Meetings.IMeetingEventBus>().PublishAsync(new WeCompany.Server.Meetings.MeetingNotice(meeting.Id, alice.Id, "report.pdf was shared"), CancellationToken.None);
 
         var notice = await a.WaitForAsync(8);
         Assert.Equal(0, notice.GetProperty("from_user_id").GetInt64());
         Assert.Equal("report.pdf was shared", notice.GetProperty("payload").GetProperty("content").GetString());
-        var (_, page) = await HistoryAsync(server, alice, 100);
+        var (_, page) = await HistoryAsync(server, alice.User.Token, meeting.Id);
         Assert.Equal(0, Assert.Single(page!.Messages).FromUserId);
     }
 }

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using WeCompany.Server.Presence;
+using WeCompany.Server.Tests.Meetings;
 
 namespace WeCompany.Server.Tests.Signaling;
 
@@ -34,23 +34,24 @@ public sealed class SignalingResumeTests
     [Fact]
     public async Task AReconnectWithTheSamePeerIdResumesQuietlyAndReplaysMissedChatFirst()
     {
-        await using var server = await SignalingServer.StartAsync();
-        var alice = await server.ParticipantAsync(100);
-        var bob = await server.ParticipantAsync(100);
-        var (a, _) = await server.JoinAsync(100, alice);
+        await using var server = await SignalingMeeting.StartServerAsync();
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var alice = await meeting.ParticipantAsync();
+        var bob = await meeting.ParticipantAsync();
+        var (a, _) = await meeting.JoinAsync(alice);
         await using var _a = a;
-        var (b, _) = await server.JoinAsync(100, bob, "peer_bob");
+        var (b, _) = await meeting.JoinAsync(bob, "peer_bob");
         await a.WaitForAsync(6);
         await a.SendAsync(new { type = 8, payload = new { content = "before" } });
         await b.WaitForAsync(8);
-        var presence = server.Services.GetRequiredService<PresenceRegistry>();
+        var presence = server.Service<PresenceRegistry>();
 
         b.Socket.Abort();
         await WaitUntilAsync(() => !presence.IsOnline(bob.Id));
         await a.SendAsync(new { type = 8, payload = new { content = "missed 1" } });
         await a.SendAsync(new { type = 8, payload = new { content = "missed 2" } });
         await a.WaitForAsync(8, m => m.GetProperty("payload").GetProperty("content").GetString() == "missed 2");
-        await using var resumed = await SignalingClient.ConnectAsync(server.SocketUri(100, bob, "peer_bob"));
+        await using var resumed = await SignalingClient.ConnectAsync(meeting.SocketUri(bob, "peer_bob"));
         await a.SendAsync(new { type = 8, payload = new { content = "after" } });
         // Clients send join-room on every open (the web client does); for a live session it resumes.
         await resumed.SendAsync(new { type = 4, payload = new { } });
@@ -75,20 +76,21 @@ public sealed class SignalingResumeTests
     [Fact]
     public async Task AResumingClientThatSaysWhatItLastSawGetsEverythingAfterThat()
     {
-        await using var server = await SignalingServer.StartAsync();
-        var alice = await server.ParticipantAsync(100);
-        var bob = await server.ParticipantAsync(100);
-        var (a, _) = await server.JoinAsync(100, alice);
+        await using var server = await SignalingMeeting.StartServerAsync();
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var alice = await meeting.ParticipantAsync();
+        var bob = await meeting.ParticipantAsync();
+        var (a, _) = await meeting.JoinAsync(alice);
         await using var _a = a;
-        var (b, _) = await server.JoinAsync(100, bob, "peer_bob");
+        var (b, _) = await meeting.JoinAsync(bob, "peer_bob");
         await a.SendAsync(new { type = 8, payload = new { content = "one" } });
         await a.SendAsync(new { type = 8, payload = new { content = "two" } });
         await b.WaitForAsync(8, m => m.GetProperty("payload").GetProperty("seq").GetInt64() == 2);
-        var presence = server.Services.GetRequiredService<PresenceRegistry>();
+        var presence = server.Service<PresenceRegistry>();
         b.Socket.Abort();
         await WaitUntilAsync(() => !presence.IsOnline(bob.Id));
 
-        var uri = new Uri(server.SocketUri(100, bob, "peer_bob") + "&last_seq=1");
+        var uri = new Uri(meeting.SocketUri(bob, "peer_bob") + "&last_seq=1");
         await using var resumed = await SignalingClient.ConnectAsync(uri);
         await resumed.SendAsync(new { type = 4, payload = new { } });
 
@@ -100,19 +102,21 @@ public sealed class SignalingResumeTests
     [Fact]
     public async Task AfterTheGracePeriodTheParticipantHasLeft()
     {
-        await using var server = await SignalingServer.StartAsync(new() { ["Signaling:ResumeGraceSeconds"] = "1", ["Signaling:SweepIntervalMilliseconds"] = "100" });
-        var alice = await server.ParticipantAsync(100);
-        var bob = await server.ParticipantAsync(100);
-        var (a, _) = await server.JoinAsync(100, alice);
+        await using var server = await SignalingMeeting.StartServerAsync(new() { ["Signaling:ResumeGraceSeconds"] = "1", ["Signaling:SweepIntervalMilliseconds"] = "100" });
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var alice = await meeting.ParticipantAsync();
+        var bob = await meeting.ParticipantAsync();
+        var (a, _) = await meeting.JoinAsync(alice);
         await using var _a = a;
-        var (b, _) = await server.JoinAsync(100, bob, "peer_bob");
+        var (b, _) = await meeting.JoinAsync(bob, "peer_bob");
 
         b.Socket.Abort();
 
         var left = await a.WaitForAsync(7);
         Assert.Equal(bob.Id, left.GetProperty("payload").GetProperty("user_id").GetInt64());
-        await WaitUntilAsync(() => server.Directory.Departures.Contains((100L, bob.Id)));
-        Assert.Equal(403, await SignalingClient.RefusedStatusAsync(server.SocketUri(100, bob, "peer_bob")));
+        await MeetingKit.EventuallyAsync(async () => (await meeting.PresentAsync()).All(p => p.GetProperty("user_id").GetInt64() != bob.Id),
+            TimeSpan.FromSeconds(10), "REST no longer lists bob");
+        Assert.Equal(403, await SignalingClient.RefusedStatusAsync(meeting.SocketUri(bob, "peer_bob")));
         await b.DisposeAsync();
     }
 }

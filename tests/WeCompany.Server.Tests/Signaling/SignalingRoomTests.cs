@@ -1,5 +1,6 @@
 using System.Text.Json;
 using WeCompany.Protocol.Rest;
+using WeCompany.Server.Tests.Meetings;
 
 namespace WeCompany.Server.Tests.Signaling;
 
@@ -8,21 +9,22 @@ public sealed class SignalingRoomTests
     [Fact]
     public async Task JoinRoomAnswersRoomInfoAsTheSpecificationShowsAndTellsTheOthers()
     {
-        await using var server = await SignalingServer.StartAsync();
-        var alice = await server.ParticipantAsync(100);
-        var bob = await server.ParticipantAsync(100);
-        var (aliceClient, _) = await server.JoinAsync(100, alice, "peer_alice");
+        await using var server = await SignalingMeeting.StartServerAsync();
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var alice = await meeting.ParticipantAsync();
+        var bob = await meeting.ParticipantAsync();
+        var (aliceClient, _) = await meeting.JoinAsync(alice, "peer_alice");
         await using var a = aliceClient;
 
-        var (bobClient, roomInfo) = await server.JoinAsync(100, bob, "peer_bob");
+        var (bobClient, roomInfo) = await meeting.JoinAsync(bob, "peer_bob");
         await using var b = bobClient;
 
         Assert.Equal(0, roomInfo.GetProperty("from_user_id").GetInt64());
-        Assert.Equal(100, roomInfo.GetProperty("meeting_id").GetInt64());
+        Assert.Equal(meeting.Id, roomInfo.GetProperty("meeting_id").GetInt64());
         Assert.Equal("peer_bob", roomInfo.GetProperty("peer_id").GetString());
         Assert.StartsWith("msg_", roomInfo.GetProperty("id").GetString(), StringComparison.Ordinal);
         var payload = roomInfo.GetProperty("payload");
-        Assert.Equal(100, payload.GetProperty("meeting_id").GetInt64());
+        Assert.Equal(meeting.Id, payload.GetProperty("meeting_id").GetInt64());
         Assert.Equal(2, payload.GetProperty("participant_count").GetInt32());
         Assert.Equal(roomInfo.GetProperty("session_id").GetString(), payload.GetProperty("session_id").GetString());
         Assert.StartsWith("session_", payload.GetProperty("session_id").GetString(), StringComparison.Ordinal);
@@ -47,12 +49,13 @@ public sealed class SignalingRoomTests
     [Fact]
     public async Task LeaveRoomTellsTheOthersUserLeftAndRecordsTheDeparture()
     {
-        await using var server = await SignalingServer.StartAsync();
-        var alice = await server.ParticipantAsync(100);
-        var bob = await server.ParticipantAsync(100);
-        var (a, _) = await server.JoinAsync(100, alice);
+        await using var server = await SignalingMeeting.StartServerAsync();
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var alice = await meeting.ParticipantAsync();
+        var bob = await meeting.ParticipantAsync();
+        var (a, _) = await meeting.JoinAsync(alice);
         await using var _a = a;
-        var (b, _) = await server.JoinAsync(100, bob);
+        var (b, _) = await meeting.JoinAsync(bob);
         await using var _b = b;
 
         await b.SendAsync(new { type = 5, payload = new { } });
@@ -60,18 +63,20 @@ public sealed class SignalingRoomTests
         var left = await a.WaitForAsync(7);
         Assert.Equal(bob.Id, left.GetProperty("payload").GetProperty("user_id").GetInt64());
         Assert.Equal("left", left.GetProperty("payload").GetProperty("reason").GetString());
-        Assert.Contains((100L, bob.Id), server.Directory.Departures);
+        await MeetingKit.EventuallyAsync(async () => (await meeting.PresentAsync()).All(p => p.GetProperty("user_id").GetInt64() != bob.Id),
+            TimeSpan.FromSeconds(10), "REST no longer lists bob");
     }
 
     [Fact]
     public async Task AClosedSocketBecomesUserLeftOnceTheGracePeriodEnds()
     {
-        await using var server = await SignalingServer.StartAsync(new() { ["Signaling:ResumeGraceSeconds"] = "1", ["Signaling:SweepIntervalMilliseconds"] = "100" });
-        var alice = await server.ParticipantAsync(100);
-        var bob = await server.ParticipantAsync(100);
-        var (a, _) = await server.JoinAsync(100, alice);
+        await using var server = await SignalingMeeting.StartServerAsync(new() { ["Signaling:ResumeGraceSeconds"] = "1", ["Signaling:SweepIntervalMilliseconds"] = "100" });
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var alice = await meeting.ParticipantAsync();
+        var bob = await meeting.ParticipantAsync();
+        var (a, _) = await meeting.JoinAsync(alice);
         await using var _a = a;
-        var (b, _) = await server.JoinAsync(100, bob);
+        var (b, _) = await meeting.JoinAsync(bob);
 
         await b.DisposeAsync();
 
@@ -83,15 +88,16 @@ public sealed class SignalingRoomTests
     [Fact]
     public async Task OfferAnswerAndCandidatesReachOnlyTheirTarget()
     {
-        await using var server = await SignalingServer.StartAsync();
-        var alice = await server.ParticipantAsync(100);
-        var bob = await server.ParticipantAsync(100);
-        var carol = await server.ParticipantAsync(100);
-        var (a, _) = await server.JoinAsync(100, alice);
+        await using var server = await SignalingMeeting.StartServerAsync();
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var alice = await meeting.ParticipantAsync();
+        var bob = await meeting.ParticipantAsync();
+        var carol = await meeting.ParticipantAsync();
+        var (a, _) = await meeting.JoinAsync(alice);
         await using var _a = a;
-        var (b, _) = await server.JoinAsync(100, bob);
+        var (b, _) = await meeting.JoinAsync(bob);
         await using var _b = b;
-        var (c, _) = await server.JoinAsync(100, carol);
+        var (c, _) = await meeting.JoinAsync(carol);
         await using var _c = c;
 
         await a.SendAsync(new { id = "o", type = 1, to_user_id = bob.Id, payload = new { sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n", type = "offer" } });
@@ -116,12 +122,14 @@ public sealed class SignalingRoomTests
     [Fact]
     public async Task AnOfferToAUserOfAnotherMeetingIsAnError()
     {
-        await using var server = await SignalingServer.StartAsync();
-        var alice = await server.ParticipantAsync(100);
-        var stranger = await server.ParticipantAsync(200);
-        var (a, _) = await server.JoinAsync(100, alice);
+        await using var server = await SignalingMeeting.StartServerAsync();
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var alice = await meeting.ParticipantAsync();
+        var other = await SignalingMeeting.CreateAsync(server);
+        var stranger = await other.ParticipantAsync();
+        var (a, _) = await meeting.JoinAsync(alice);
         await using var _a = a;
-        var (s, _) = await server.JoinAsync(200, stranger);
+        var (s, _) = await other.JoinAsync(stranger);
         await using var _s = s;
 
         await a.SendAsync(new { id = "o", type = 1, to_user_id = stranger.Id, payload = new { sdp = "v=0\r\n", type = "offer" } });
@@ -138,9 +146,10 @@ public sealed class SignalingRoomTests
     [Fact]
     public async Task ChatBeforeJoinRoomIsAnErrorAndJoinThenWorks()
     {
-        await using var server = await SignalingServer.StartAsync();
-        var alice = await server.ParticipantAsync(100);
-        await using var client = await SignalingClient.ConnectAsync(server.SocketUri(100, alice));
+        await using var server = await SignalingMeeting.StartServerAsync();
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var alice = await meeting.ParticipantAsync();
+        await using var client = await SignalingClient.ConnectAsync(meeting.SocketUri(alice));
 
         await client.SendAsync(new { id = "early", type = 8, payload = new { content = "hello?" } });
         var error = await client.WaitForAsync(13);
@@ -153,15 +162,16 @@ public sealed class SignalingRoomTests
     [Fact]
     public async Task ASecondConnectionOfTheSameUserWithAnotherPeerIdReplacesTheFirst()
     {
-        await using var server = await SignalingServer.StartAsync();
-        var alice = await server.ParticipantAsync(100);
-        var bob = await server.ParticipantAsync(100);
-        var (a, _) = await server.JoinAsync(100, alice);
+        await using var server = await SignalingMeeting.StartServerAsync();
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var alice = await meeting.ParticipantAsync();
+        var bob = await meeting.ParticipantAsync();
+        var (a, _) = await meeting.JoinAsync(alice);
         await using var _a = a;
-        var (oldTab, _) = await server.JoinAsync(100, bob, "tab-1");
+        var (oldTab, _) = await meeting.JoinAsync(bob, "tab-1");
         await using var _old = oldTab;
 
-        var (newTab, info) = await server.JoinAsync(100, bob, "tab-2");
+        var (newTab, info) = await meeting.JoinAsync(bob, "tab-2");
         await using var _new = newTab;
 
         var (code, _) = await oldTab.WaitForCloseAsync();

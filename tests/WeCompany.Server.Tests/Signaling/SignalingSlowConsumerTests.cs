@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using WeCompany.Server.Diagnostics;
 
 namespace WeCompany.Server.Tests.Signaling;
@@ -8,21 +7,22 @@ public sealed class SignalingSlowConsumerTests
     [Fact]
     public async Task ASocketThatStopsReadingIsClosedAsASlowConsumerWithoutDelayingTheRoom()
     {
-        await using var server = await SignalingServer.StartAsync(new()
+        await using var server = await SignalingMeeting.StartServerAsync(new()
         {
             ["Signaling:SendQueueCapacity"] = "8",
             ["Signaling:MessagesPerSecond"] = "1000000",
             ["Signaling:MessageBurst"] = "1000000",
             ["Signaling:CloseTimeoutSeconds"] = "60",
         });
-        var fast = await server.ParticipantAsync(100);
-        var slow = await server.ParticipantAsync(100);
-        var (f, _) = await server.JoinAsync(100, fast);
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var fast = await meeting.ParticipantAsync();
+        var slow = await meeting.ParticipantAsync();
+        var (f, _) = await meeting.JoinAsync(fast);
         await using var _f = f;
-        var (s, _) = await server.JoinAsync(100, slow);
+        var (s, _) = await meeting.JoinAsync(slow);
         await using var _s = s;
         await f.WaitForAsync(6);
-        var metrics = server.Services.GetRequiredService<MetricsRegistry>();
+        var metrics = server.Service<MetricsRegistry>();
         var slowConsumers = metrics.Counter("signaling_slow_consumers_total", "");
 
         // The slow socket reads nothing while 4 KB chats pile up past the kernel's buffers and its queue of 8.
