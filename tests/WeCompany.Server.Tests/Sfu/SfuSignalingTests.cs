@@ -1,6 +1,5 @@
 using System.Text.Json;
 using WeCompany.Protocol.Rest;
-using WeCompany.Server.Meetings;
 using WeCompany.Server.Sfu;
 using WeCompany.Server.Tests.Signaling;
 
@@ -10,10 +9,8 @@ namespace WeCompany.Server.Tests.Sfu;
 // between loopback clients made of our own client-role pieces.
 public sealed class SfuSignalingTests
 {
-    private const long Meeting = 300;
-
-    private static Task<SignalingServer> StartAsync() =>
-        SignalingServer.StartAsync(new Dictionary<string, string?> { ["Media:PublicAddresses:0"] = "127.0.0.1" });
+    private static Task<TestServer> StartAsync() =>
+        SignalingMeeting.StartServerAsync(new Dictionary<string, string?> { ["Media:PublicAddresses:0"] = "127.0.0.1" });
 
     private static string Sdp(JsonElement message) => message.GetProperty("payload").GetProperty("sdp").GetString()!;
 
@@ -21,9 +18,10 @@ public sealed class SfuSignalingTests
     public async Task OfferThroughSignalingIsAnsweredAndALaterJoinerReceivesThePublishersMedia()
     {
         await using var server = await StartAsync();
-        var aliceUser = await server.ParticipantAsync(Meeting);
-        var bobUser = await server.ParticipantAsync(Meeting);
-        var (aliceSocket, _) = await server.JoinAsync(Meeting, aliceUser, "peer_alice");
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var aliceUser = await meeting.ParticipantAsync();
+        var bobUser = await meeting.ParticipantAsync();
+        var (aliceSocket, _) = await meeting.JoinAsync(aliceUser, "peer_alice");
         await using var a = aliceSocket;
         using var alice = new SdpClient();
         using var bob = new SdpClient();
@@ -34,7 +32,7 @@ public sealed class SfuSignalingTests
         Assert.Equal("answer", answer.GetProperty("payload").GetProperty("type").GetString());
         await alice.ConnectAsync(Sdp(answer));
 
-        var (bobSocket, _) = await server.JoinAsync(Meeting, bobUser, "peer_bob");
+        var (bobSocket, _) = await meeting.JoinAsync(bobUser, "peer_bob");
         await using var b = bobSocket;
         var offer = await b.WaitForAsync(1);
         Assert.Equal(0, offer.GetProperty("from_user_id").GetInt64());
@@ -48,7 +46,7 @@ public sealed class SfuSignalingTests
         // Alice mutes herself through media-control: the SFU drops what her client still sends.
         await a.SendAsync(new { id = "m1", type = 10, payload = new { action = "mute", media_type = "audio" } });
         await a.WaitForAsync(10);
-        var sfu = (SfuService)server.Services.GetRequiredService<SfuService>();
+        var sfu = server.Service<SfuService>();
         for (ushort i = 2; i < 12; i++)
         {
             alice.Peer.SendRtp(3333, i, 960u * i, 111, [0x22]);
@@ -68,8 +66,9 @@ public sealed class SfuSignalingTests
     public async Task AudienceOfferToPublishIsAnsweredWithErrorThirteen()
     {
         await using var server = await StartAsync();
-        var viewer = await server.ParticipantAsync(Meeting, MeetingRole.Audience);
-        var (socket, _) = await server.JoinAsync(Meeting, viewer, "peer_viewer");
+        var meeting = await SignalingMeeting.CreateAsync(server);
+        var viewer = await meeting.ParticipantAsync("audience");
+        var (socket, _) = await meeting.JoinAsync(viewer, "peer_viewer");
         await using var s = socket;
         using var client = new SdpClient();
 
