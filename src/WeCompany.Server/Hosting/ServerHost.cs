@@ -14,6 +14,7 @@ using WeCompany.Server.Http;
 using WeCompany.Server.Meetings;
 using WeCompany.Server.Presence;
 using WeCompany.Server.Speech;
+using WeCompany.Server.Sfu;
 using WeCompany.Server.Signaling;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using WeCompany.Server.Storage;
@@ -154,6 +155,13 @@ public static class ServerHost
         services.AddSingleton<VideoCallServer>();
         // Resolving VideoCallServer first attaches it to TcpServer before the listener starts.
         services.AddHostedService(sp => sp.GetRequiredService<VideoCallServer>().Tcp);
+
+        // SFU (issue 6): the media engine on one UDP port as a hosted service, behind signaling's gateway.
+        services.AddOptions<MediaOptions>().BindConfiguration("Media").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ISfuSignalSender, RouterSignalSender>();
+        services.AddSingleton<SfuService>();
+        services.AddHostedService(sp => sp.GetRequiredService<SfuService>());
+        services.AddSingleton<ISfuGateway, SfuGateway>();
 
         // Signaling. The meetings feature answers IMeetingDirectory; the SFU replaces NoSfuGateway.
         services.AddSingleton<IMeetingDirectory, MeetingDirectory>();

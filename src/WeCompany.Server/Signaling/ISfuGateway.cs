@@ -22,6 +22,14 @@ public interface ISfuGateway
 
     /// <summary>The peer left its room: release its media resources.</summary>
     ValueTask PeerLeftAsync(long meetingId, long userId, string peerId, CancellationToken cancellationToken);
+
+    /// <summary>The peer joined its room: a receive-only client never offers, so the SFU offers it the room's media.</summary>
+    ValueTask PeerJoinedAsync(long meetingId, long userId, string peerId, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>A user's audio or video was muted or unmuted (by themselves or a moderator): the SFU enforces it in the media path.</summary>
+    void MediaMuted(long meetingId, long userId, string mediaType, bool muted)
+    {
+    }
 }
 
 /// <summary>The gateway of a server without an SFU: every message to it is answered with error 50008.</summary>

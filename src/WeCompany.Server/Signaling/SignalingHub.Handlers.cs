@@ -82,6 +82,8 @@ internal sealed partial class SignalingHub
             connection.TryEnqueue(RoomInfoFrame(session, iceServers, "join", resumed: false));
             Broadcast(room.MeetingId, Frame(SignalingMessageType.UserJoined, session.UserId, null, session, session.ToInfo(0, room.ScreenSharer)), session.UserId);
         }
+        // After room-info: the SFU may offer the joiner the room's media at once.
+        await _sfu.PeerJoinedAsync(room.MeetingId, session.UserId, session.PeerId, ct);
     }
 
     private async Task LeaveAsync(SignalingConnection connection, SignalingSession session)
@@ -337,6 +339,7 @@ internal sealed partial class SignalingHub
                     subject.AudioMuted = muted;
                 }
             }
+            _sfu.MediaMuted(room.MeetingId, target, mediaType, muted);
             var payload = new MediaControlPayload(action, mediaType, target, peerId, byUserId);
             Broadcast(room.MeetingId, sender is null
                 ? ServerFrame(SignalingMessageType.MediaControl, room.MeetingId, payload)

@@ -1,0 +1,36 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace WeCompany.Server.Sfu;
+
+/// <summary>The "Media" configuration section: where the SFU listens and what it announces.</summary>
+public sealed class MediaOptions
+{
+    /// <summary>Run the SFU at all (off: offers to the server are answered "sfu unavailable").</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The UDP port for every peer (ICE-lite on one port); 7880 as LiveKit uses; 0 picks a free one (tests).</summary>
+    [Range(0, 65535)]
+    public int Port { get; set; } = 7880;
+
+    /// <summary>The address the UDP socket binds.</summary>
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Addresses announced as host candidates (the public IP behind 1:1 NAT); empty: every local interface address.</summary>
+    public List<string> PublicAddresses { get; set; } = [];
+
+    /// <summary>Tracks one participant may publish (microphone, camera, screen, with room to re-publish).</summary>
+    [Range(1, 64)]
+    public int MaxTracksPerParticipant { get; set; } = 8;
+
+    /// <summary>m-sections one subscriber's connection may grow to before old inactive ones stop being kept (browsers slow down past a few hundred).</summary>
+    [Range(8, 1024)]
+    public int MaxSectionsPerParticipant { get; set; } = 256;
+
+    /// <summary>Offers and answers one participant may send per minute (10,000 offers must not tie up the server).</summary>
+    [Range(1, 10000)]
+    public int MaxDescriptionsPerMinute { get; set; } = 120;
+
+    /// <summary>At most one active-speaker notice per room this often (milliseconds).</summary>
+    [Range(100, 60000)]
+    public int ActiveSpeakerIntervalMs { get; set; } = 1000;
+}
