@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using WeCompany.Protocol.Rest;
 using WeCompany.Server.Calls;
 
 namespace WeCompany.Server.Tests.Cli;
@@ -23,8 +24,8 @@ public sealed partial class CliTests : IDisposable
         await using var cli = await CliProcess.RunAsync(_home, "login", alice.Username, "WrongPass999!", "--server", server.BaseAddress.ToString(),
             "--tcp", TcpAddress(server), "--session", session);
 
-        Assert.NotEqual(0, cli.ExitCode);
-        Assert.StartsWith("error: 401", cli.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, cli.ExitCode);
+        Assert.Equal("error: 401 Wrong username or password.", cli.Stderr.Trim());
         Assert.False(File.Exists(session));
     }
 
@@ -115,8 +116,8 @@ public sealed partial class CliTests : IDisposable
 
         await using var send = await CliProcess.RunAsync(_home, "send", Id(bob), "anyone there?", "--session", aliceSession);
 
-        Assert.NotEqual(0, send.ExitCode);
-        Assert.StartsWith("error: ", send.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, send.ExitCode);
+        Assert.Equal($"error: The user is not online. ({ErrorCodes.TcpUserOffline.ToString(CultureInfo.InvariantCulture)})", send.Stderr.Trim());
         Assert.DoesNotContain("sent to", send.Stdout, StringComparison.Ordinal);
     }
 
@@ -144,7 +145,7 @@ public sealed partial class CliTests : IDisposable
         Assert.StartsWith("Usage: wecompany COMMAND", cli.Stdout, StringComparison.Ordinal);
     }
 
-    private static string Id(WeCompany.Protocol.Rest.AuthResult user) => user.UserId.ToString(CultureInfo.InvariantCulture);
+    private static string Id(AuthResult user) => user.UserId.ToString(CultureInfo.InvariantCulture);
 
     private static string TcpAddress(TestServer server) =>
         "127.0.0.1:" + server.Service<TcpServer>().Port.ToString(CultureInfo.InvariantCulture);
