@@ -42,6 +42,7 @@ public static class CliProgram
         catch (FormatException e)
         {
             stderr.WriteLine($"error: {e.Message}");
+            stderr.Write(Usage);
             return 2;
         }
         using var cancel = new CancellationTokenSource();
