@@ -197,7 +197,12 @@ public sealed partial class TcpServer : IHostedService, IDisposable
     private int Listen(IPAddress address, int port, bool tls)
     {
         var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        if (port != 0)
+        {
+            // A fixed port restarts without waiting out TIME_WAIT. Never with port 0: on Linux .NET's ReuseAddress
+            // also sets SO_REUSEPORT, and two servers could then share an ephemeral port and split its connections.
+            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        }
         listener.Bind(new IPEndPoint(address, port));
         listener.Listen(1024);
         _listeners.Add(listener);
