@@ -2,8 +2,8 @@
 // meeting where the host publishes camera and microphone. Prints p50 and p99 (nearest rank).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { byTestId, joinByLink, launchBrowser, openPerson, registerAndSignIn, scheduleMeeting, withMedia } from './support/browser.mjs';
-import { startServer } from './support/server.mjs';
+import { byTestId, joinByLink, launchBrowser, openPerson, registerAndSignIn, scheduleMeeting, withMedia } from '../e2e/support/browser.mjs';
+import { startServer } from '../e2e/support/server.mjs';
 
 const joins = 10;
 const meetingPassword = 'meet1234';
