@@ -42,8 +42,10 @@ public sealed class TcpCommands(CliArguments args, TextWriter stdout, TextWriter
         var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         client.HeartbeatReceived += () => answered.TrySetResult();
         await client.SendHeartbeatAsync(ct);
-        var first = await Task.WhenAny(failed.Task, answered.Task).WaitAsync(TimeSpan.FromSeconds(10), ct);
-        if (first == failed.Task)
+        await Task.WhenAny(failed.Task, answered.Task).WaitAsync(TimeSpan.FromSeconds(10), ct);
+        // Frames are dispatched in order on the read loop, so an ERROR for the text has been seen by the time the
+        // heartbeat's answer is; which Task.WhenAny reports first is not reliable (both complete asynchronously).
+        if (failed.Task.IsCompleted)
         {
             stderr.WriteLine($"error: {failed.Task.Result.Message} ({failed.Task.Result.Code})");
             return 1;
