@@ -73,8 +73,8 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
    *
    * SFU, `othersPresent`: the server offers a joiner the room's tracks right after room-info. Offering our own
    * tracks at the same moment would collide with it; the server keeps its offer (it is the impolite side) and
-   * this page would roll back its very first offer, and a rollback of the offer that created the ICE transport
-   * can leave Chromium's new transport without candidates, never connecting (seen in the end-to-end run).
+   * this page would roll back its very first offer; in the end-to-end run a page that rolled back the offer that
+   * created its ICE transport (1 ms after making it) stayed in connectionState 'new' and never connected.
    * So the first offer waits until the server's offer is answered, or `serverOfferGraceMs` if none comes.
    */
   start(stream: MediaStream | null, othersPresent = false): void {
