@@ -3,8 +3,11 @@
 # against the built server. Builds first (npm ci and dotnet build need the network), then runs the tests in
 # a network namespace with only loopback: Chromium sends ICE checks from the host's own interface address,
 # and there the only address is 127.0.0.1 (facts.md, "Keep WebRTC tests on loopback").
-#   WECOMPANY_E2E_MEDIA=sfu scripts/test-web-e2e.sh   # pages use the SFU instead of mesh
-# Screenshots land in web/e2e/artifacts/.
+# Pages use the server's SFU (the web client's default); e2e/mesh.test.mjs proves mesh mode with two pages
+# connected directly.
+#   WECOMPANY_E2E_MEDIA=mesh scripts/test-web-e2e.sh   # the meeting test's pages use mesh instead of the SFU
+#   WECOMPANY_E2E_TRACE=1 scripts/test-web-e2e.sh       # SDP and ICE events on the pages' consoles, SFU at debug
+# Screenshots, the server log and each page's console land in web/e2e/artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

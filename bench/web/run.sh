@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Browser client figures (issue 7): time from clicking "Join" to the first remote frame, p50 and p99 over 10
-# joins, in Debian's Chromium inside a loopback-only network namespace; and the page weight (JS+CSS, gzip).
+# Browser client figures (issues 6 and 7): time from clicking "Join" to the first remote frame, p50 and p99 over
+# 20 joins (WECOMPANY_BENCH_JOINS), through the SFU and, as the same-run baseline, mesh (WECOMPANY_BENCH_MODES=sfu,mesh),
+# in Debian's Chromium inside a loopback-only network namespace; and the page weight (JS+CSS, gzip).
 # A measurement, not a test: it lives here so load on the machine cannot fail `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  byTestId, expectRemoteVideo, joinByLink, launchBrowser, openPerson, registerAndSignIn, scheduleMeeting, screenshot, withMedia,
+  byTestId, expectRemoteVideo, joinByLink, launchBrowser, openPerson, registerAndSignIn, saveLogs, scheduleMeeting, screenshot, withMedia,
 } from './support/browser.mjs';
 import { startServer } from './support/server.mjs';
 
@@ -24,6 +24,7 @@ describe('a password meeting in three browsers', { timeout: 240_000 }, () => {
   });
 
   after(async () => {
+    await saveLogs('meeting', server, [host, bob, carol]);
     await browser?.close();
     await server?.stop();
   });

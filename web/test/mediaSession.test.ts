@@ -5,7 +5,7 @@ import { FakePeerConnection, fakeStream, fakeTrack } from './fakePeerConnection'
 
 interface Sent { type: number; payload: Record<string, unknown>; to: number | undefined }
 
-function setup(mode: MediaMode, selfUserId = 1, owners: Record<string, number> = {}) {
+function setup(mode: MediaMode, selfUserId = 1, owners: Record<string, number> = {}, serverOfferGraceMs = 60_000) {
   const sent: Sent[] = [];
   const pcs: FakePeerConnection[] = [];
   const errors: unknown[] = [];
@@ -14,6 +14,7 @@ function setup(mode: MediaMode, selfUserId = 1, owners: Record<string, number> =
     selfUserId,
     iceServers: [{ urls: 'stun:127.0.0.1:3478' }],
     ownerOfStream: (streamId) => owners[streamId],
+    serverOfferGraceMs,
     signaling: { send: (type, payload, to) => { sent.push({ type, payload: payload as Record<string, unknown>, to }); return true; } },
     createPeerConnection: (configuration) => {
       const pc = new FakePeerConnection(configuration);
@@ -92,6 +93,56 @@ describe('MediaSession in SFU mode', () => {
     expect(errors).toEqual([]);
   });
 
+  it('joining a room with others, answers the server offer first and then offers all its tracks at once', async () => {
+    const { session, sent, pcs, errors } = setup('sfu');
+    session.start(camera(), true);
+    await settle();
+    expect(sent).toEqual([]); // No offer of ours that the server's offer could collide with.
+    await session.handleSignal(signal(SignalType.Offer, 0, { type: 'offer', sdp: 'room-media' }));
+    await settle();
+    expect(sent.map((s) => s.payload['type'])).toEqual(['answer', 'offer']);
+    expect(pcs[0]!.calls).not.toContain('rollback');
+    expect(pcs[0]!.calls.filter((c) => c.startsWith('addTransceiver'))).toEqual(['addTransceiver:audio:sendonly', 'addTransceiver:video:sendonly']);
+    expect(pcs[0]!.calls.indexOf('setLocalDescription:answer')).toBeLessThan(pcs[0]!.calls.indexOf('addTransceiver:audio:sendonly'));
+    expect(errors).toEqual([]);
+  });
+
+  it('offers its tracks after the grace period when the server has nothing to offer', async () => {
+    const { session, sent } = setup('sfu', 1, {}, 20);
+    session.start(camera(), true);
+    await settle();
+    expect(sent).toEqual([]);
+    await new Promise((done) => setTimeout(done, 40));
+    await settle();
+    expect(sent.map((s) => s.payload['type'])).toEqual(['offer']);
+  });
+
+  it('keeps a device switched during the wait for the server offer for the first offer', async () => {
+    const { session, sent, pcs } = setup('sfu');
+    session.start(fakeStream('local', [fakeTrack('audio')]), true);
+    await session.replaceTrack('video', fakeTrack('video', 'camera-2'));
+    await settle();
+    expect(sent).toEqual([]);
+    await session.handleSignal(signal(SignalType.Offer, 0, { type: 'offer', sdp: 'room-media' }));
+    await settle();
+    expect(pcs[0]!.calls.filter((c) => c.startsWith('addTransceiver'))).toEqual(['addTransceiver:audio:sendonly', 'addTransceiver:video:sendonly']);
+    expect(sent.filter((s) => s.type === SignalType.Offer)).toHaveLength(1);
+  });
+
+  it('applies an answer and the offer right behind it in order, without taking them for a collision', async () => {
+    const { session, sent, pcs, errors } = setup('sfu');
+    session.start(camera());
+    await settle();
+    // The server answers and offers at once (SyncRoom after our offer): neither is awaited before the next.
+    const answer = session.handleSignal(signal(SignalType.Answer, 0, { type: 'answer', sdp: 'sfu-answer' }));
+    const offer = session.handleSignal(signal(SignalType.Offer, 0, { type: 'offer', sdp: 'sfu-offer' }));
+    await Promise.all([answer, offer]);
+    expect(pcs[0]!.calls).toContain('setRemoteDescription:answer:sfu-answer');
+    expect(pcs[0]!.calls).not.toContain('rollback');
+    expect(sent[1]).toMatchObject({ type: SignalType.Answer, payload: { type: 'answer' } });
+    expect(errors).toEqual([]);
+  });
+
   it('sends its ICE candidates to the server', async () => {
     const { session, sent, pcs } = setup('sfu');
     session.start(null);
@@ -165,6 +216,19 @@ describe('MediaSession in mesh mode', () => {
     expect(pcs[0]!.calls).toContain('addTrack:audio:reused:have-remote-offer');
     expect(pcs[0]!.calls).toContain('addTrack:video:reused:have-remote-offer');
     expect(sent[0]).toMatchObject({ type: SignalType.Answer, to: 3 });
+  });
+
+  it('the impolite side answers an offer that arrives right behind the answer to its own', async () => {
+    const { session, sent, pcs } = setup('mesh', 1);
+    session.start(camera());
+    session.connectTo(2);
+    await settle();
+    expect(sent[0]).toMatchObject({ type: SignalType.Offer, to: 2 });
+    const answer = session.handleSignal(signal(SignalType.Answer, 2, { type: 'answer', sdp: 'answer-from-2' }));
+    const offer = session.handleSignal(signal(SignalType.Offer, 2, { type: 'offer', sdp: 'offer-from-2' }));
+    await Promise.all([answer, offer]);
+    expect(pcs[0]!.calls).toContain('setRemoteDescription:offer:offer-from-2');
+    expect(sent[1]).toMatchObject({ type: SignalType.Answer, to: 2 });
   });
 
   it('receives only when it has no devices', async () => {

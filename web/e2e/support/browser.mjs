@@ -1,10 +1,10 @@
 // Debian's Chromium driven by playwright-core, with fake camera and microphone, and page helpers for the flows.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
-/** mesh until the SFU lands; WECOMPANY_E2E_MEDIA=sfu switches every page to it. */
-export const mediaMode = process.env.WECOMPANY_E2E_MEDIA ?? 'mesh';
+/** The SFU, the web client's default; WECOMPANY_E2E_MEDIA=mesh switches every page to peer-to-peer. */
+export const mediaMode = process.env.WECOMPANY_E2E_MEDIA ?? 'sfu';
 export const artifacts = resolve(import.meta.dirname, '../artifacts');
 export const password = 'SecurePass123!';
 
@@ -21,13 +21,36 @@ export async function launchBrowser() {
 
 // Runs in every page before the app: keeps the page's RTCPeerConnections in a list the tests read with
 // getStats, and notes when "Join now" was clicked. The app itself is unchanged.
-function instrument() {
+function instrument(trace) {
   const connections = [];
   window.__e2e = { connections, joinClickedAt: null };
   window.RTCPeerConnection = new Proxy(window.RTCPeerConnection, {
     construct(target, args, newTarget) {
       const connection = Reflect.construct(target, args, newTarget);
       connections.push(connection);
+      if (trace) {
+        // WECOMPANY_E2E_TRACE=1: every description set, in order, with the signaling state, on the console.
+        const n = connections.length;
+        for (const method of ['setLocalDescription', 'setRemoteDescription']) {
+          const original = connection[method].bind(connection);
+          connection[method] = async (description) => {
+            const before = connection.signalingState;
+            try {
+              await original(description);
+              const set = method === 'setLocalDescription' ? connection.localDescription : connection.remoteDescription;
+              console.log(`pc${n} ${method} ${before}->${connection.signalingState} ${set?.type}\n${set?.sdp ?? ''}`);
+            } catch (error) {
+              console.log(`pc${n} ${method} ${description?.type} in ${before} failed: ${error}`);
+              throw error;
+            }
+          };
+        }
+        connection.addEventListener('connectionstatechange', () => console.log(`pc${n} connection ${connection.connectionState}`));
+        connection.addEventListener('iceconnectionstatechange', () => console.log(`pc${n} ice ${connection.iceConnectionState}`));
+        connection.addEventListener('icegatheringstatechange', () => console.log(`pc${n} gathering ${connection.iceGatheringState}`));
+        connection.addEventListener('icecandidate', (event) => console.log(`pc${n} candidate ${event.candidate?.candidate ?? 'end'} ufrag ${event.candidate?.usernameFragment}`));
+        connection.addEventListener('track', (event) => console.log(`pc${n} track ${event.track.kind} ${event.track.id} mid ${event.transceiver.mid} streams ${event.streams.map((s) => s.id)}`));
+      }
       return connection;
     },
   });
@@ -42,25 +65,38 @@ function instrument() {
 export async function openPerson(browser, baseUrl, name) {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 }, permissions: ['camera', 'microphone'] });
   context.setDefaultTimeout(15_000);
-  await context.addInitScript(instrument);
+  await context.addInitScript(instrument, process.env.WECOMPANY_E2E_TRACE === '1');
   const page = await context.newPage();
   page.on('dialog', (dialog) => void dialog.accept());
   const console = [];
-  page.on('console', (message) => { if (message.type() === 'error') console.push(message.text()); });
+  const log = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') console.push(message.text());
+    log.push(`${new Date().toISOString()} ${message.type()} ${message.text()}`);
+  });
   page.on('pageerror', (error) => console.push(String(error)));
-  return { name, context, page, console, username: `${name}${Date.now().toString(36)}`.slice(0, 30) };
+  return { name, context, page, console, log, username: `${name}${Date.now().toString(36)}`.slice(0, 30) };
+}
+
+/** Writes the server's output and each page's console to web/e2e/artifacts/ (read them when a test fails). */
+export async function saveLogs(prefix, server, people) {
+  await mkdir(artifacts, { recursive: true });
+  if (server !== undefined) await writeFile(join(artifacts, `${prefix}-server.log`), server.log.join(''));
+  for (const person of people.filter((p) => p !== undefined)) {
+    await writeFile(join(artifacts, `${prefix}-${person.name}.console.log`), person.log.join('\n'));
+  }
 }
 
 export const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
 
-export function withMedia(path) {
-  return `${path}${path.includes('?') ? '&' : '?'}media=${mediaMode}`;
+export function withMedia(path, mode = mediaMode) {
+  return `${path}${path.includes('?') ? '&' : '?'}media=${mode}`;
 }
 
 /** Registers through the form, signs out, and signs in again through the sign-in form. */
-export async function registerAndSignIn(person) {
+export async function registerAndSignIn(person, mode = mediaMode) {
   const { page } = person;
-  await page.goto(withMedia('/register'));
+  await page.goto(withMedia('/register', mode));
   await byTestId(page, 'auth-username').fill(person.username);
   await byTestId(page, 'auth-email').fill(`${person.username}@example.com`);
   await byTestId(page, 'auth-full-name').fill(`${person.name[0].toUpperCase()}${person.name.slice(1)} Tester`);
@@ -91,9 +127,9 @@ export async function scheduleMeeting(person, title, meetingPassword) {
 }
 
 /** Opens the join link, gives the password and joins; resolves when the room shows. */
-export async function joinByLink(person, link, meetingPassword) {
+export async function joinByLink(person, link, meetingPassword, mode = mediaMode) {
   const { page } = person;
-  await page.goto(withMedia(new URL(link).pathname));
+  await page.goto(withMedia(new URL(link).pathname, mode));
   await byTestId(page, 'join-form').waitFor();
   if (meetingPassword !== undefined) await byTestId(page, 'join-password').fill(meetingPassword);
   await byTestId(page, 'join-submit').click();

@@ -48,6 +48,8 @@ export async function startServer() {
       WECOMPANY_Auth__PasswordIterations: '10000',
       DOTNET_CLI_TELEMETRY_OPTOUT: '1',
       DOTNET_NOLOGO: '1',
+      // WECOMPANY_E2E_TRACE=1: the SFU's negotiation at debug level in the server log.
+      ...(process.env.WECOMPANY_E2E_TRACE === '1' ? { 'WECOMPANY_Logging__LogLevel__WeCompany.Server.Sfu': 'Debug', 'WECOMPANY_Logging__LogLevel__WeCompany.Media': 'Debug' } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

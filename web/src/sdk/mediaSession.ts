@@ -29,6 +29,12 @@ export interface MediaSessionOptions {
   /** Maps an SFU stream id (the msid the server chose) to the publishing user; mesh does not need it. */
   ownerOfStream?: (streamId: string) => number | undefined;
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
+  /**
+   * SFU: how long a joiner who found others in the room waits for the server's offer of their media before it
+   * offers its own tracks anyway (the others may all be receive-only). 1 s: the server offers right after
+   * room-info, within milliseconds.
+   */
+  serverOfferGraceMs?: number;
 }
 
 const sfuUserId = 0;
@@ -44,6 +50,9 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
   private readonly senders = new Map<number, Map<'audio' | 'video', RTCRtpSender>>();
   private readonly localTracks = new Map<'audio' | 'video', MediaStreamTrack>();
   private localStream: MediaStream | null = null;
+  /** SFU: local tracks wait for the server's first offer to be answered (see start()). */
+  private publishDeferred = false;
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
   /** Remote track id → publishing user, learnt in ontrack (SFU streams carry no user otherwise). */
   private readonly trackOwners = new Map<string, number | undefined>();
   private readonly create: (configuration: RTCConfiguration) => RTCPeerConnection;
@@ -61,15 +70,35 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
   /**
    * Starts publishing `stream` (null for receive-only: audience, or devices refused). In SFU mode this opens
    * the connection to the server at once; in mesh mode connections open as participants are added.
+   *
+   * SFU, `othersPresent`: the server offers a joiner the room's tracks right after room-info. Offering our own
+   * tracks at the same moment would collide with it; the server keeps its offer (it is the impolite side) and
+   * this page would roll back its very first offer; in the end-to-end run a page that rolled back the offer that
+   * created its ICE transport (1 ms after making it) stayed in connectionState 'new' and never connected.
+   * So the first offer waits until the server's offer is answered, or `serverOfferGraceMs` if none comes.
    */
-  start(stream: MediaStream | null): void {
+  start(stream: MediaStream | null, othersPresent = false): void {
     this.localStream = stream;
     for (const track of stream?.getTracks() ?? []) this.localTracks.set(track.kind as 'audio' | 'video', track);
-    if (this.options.mode === 'sfu') {
-      const link = this.ensureLink(sfuUserId);
-      if (this.localTracks.size === 0) return; // Nothing to publish: wait for the server's offers.
-      for (const [kind, track] of this.localTracks) this.publish(sfuUserId, link, kind, track);
+    if (this.options.mode !== 'sfu') return;
+    const link = this.ensureLink(sfuUserId);
+    if (this.localTracks.size === 0) return; // Nothing to publish: wait for the server's offers.
+    if (othersPresent && link.pc.remoteDescription === null) {
+      this.publishDeferred = true;
+      this.graceTimer = setTimeout(() => this.publishNow(), this.options.serverOfferGraceMs ?? 1_000);
+      return;
     }
+    this.publishNow();
+  }
+
+  /** SFU: puts every local track on the server link (one offer for all of them). */
+  private publishNow(): void {
+    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    this.publishDeferred = false;
+    const link = this.links.get(sfuUserId);
+    if (this.closed || link === undefined) return;
+    this.publishMissing(sfuUserId, link);
   }
 
   /** Mesh: opens a connection to a participant who was already in the room and offers to them. */
@@ -108,10 +137,12 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
     const type = description.type ?? (message.type === SignalType.Offer ? 'offer' : 'answer');
     const link = this.links.get(remote) ?? (type === 'offer' ? this.ensureLink(remote) : undefined);
     if (link === undefined) return;
-    await link.receiveDescription({ type, sdp: description.sdp }, () => {
+    const applied = await link.receiveDescription({ type, sdp: description.sdp }, () => {
       // Mesh answerer: put our tracks on the transceivers the offer created before answering.
       if (this.options.mode === 'mesh') this.publishMissing(remote, link);
     });
+    // SFU: the server's offer is answered and the link is stable: now our own offer cannot collide with it.
+    if (applied && type === 'offer' && this.publishDeferred) this.publishNow();
   }
 
   /**
@@ -128,7 +159,7 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
     for (const [userId, link] of this.links) {
       const sender = this.senders.get(userId)?.get(kind);
       if (sender !== undefined) await sender.replaceTrack(track);
-      else if (track !== null) this.publish(userId, link, kind, track);
+      else if (track !== null && !(userId === sfuUserId && this.publishDeferred)) this.publish(userId, link, kind, track);
     }
   }
 
@@ -164,6 +195,7 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
     for (const [userId, link] of [...this.links]) this.closeLink(userId, link);
     this.clear();
   }

@@ -11,7 +11,9 @@ export interface PeerSignaler {
  * either side may offer at any time; on a collision the polite side rolls back its own offer and answers,
  * the impolite side ignores the incoming offer. Against the SFU this browser is always the polite side.
  * Candidates that arrive before the remote description are kept until it is set (webrtc-pc §4.4.1.6
- * rejects addIceCandidate while remoteDescription is null).
+ * rejects addIceCandidate while remoteDescription is null). Remote descriptions and candidates are applied one
+ * at a time in arrival order: the collision test reads signalingState, which is only meaningful once the previous
+ * remote description has been applied (an answer followed at once by a new offer is not a collision).
  */
 export class PeerLink {
   readonly pc: RTCPeerConnection;
@@ -19,6 +21,8 @@ export class PeerLink {
   private ignoreOffer = false;
   private pendingCandidates: RTCIceCandidateInit[] = [];
   private closed = false;
+  /** The remote descriptions and candidates still to apply, chained in arrival order. */
+  private inbound: Promise<void> = Promise.resolve();
 
   constructor(
     pc: RTCPeerConnection,
@@ -53,17 +57,34 @@ export class PeerLink {
     }
   }
 
-  /** Applies a remote offer or answer; answers an offer. */
-  async receiveDescription(description: SdpPayload, beforeAnswer?: () => void): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Applies a remote offer or answer after those received before it; answers an offer. Resolves true when the
+   * description was applied (and an offer answered), false when it was ignored or failed.
+   */
+  receiveDescription(description: SdpPayload, beforeAnswer?: () => void): Promise<boolean> {
+    return this.inOrder(() => this.applyDescription(description, beforeAnswer), false);
+  }
+
+  /** Adds a remote candidate after the descriptions received before it. */
+  receiveCandidate(candidate: IceCandidatePayload): Promise<void> {
+    return this.inOrder(() => this.applyCandidate(candidate), undefined);
+  }
+
+  private inOrder<T>(step: () => Promise<T>, whenClosed: T): Promise<T> {
+    const run = this.inbound.then(() => (this.closed ? whenClosed : step()));
+    this.inbound = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  private async applyDescription(description: SdpPayload, beforeAnswer?: () => void): Promise<boolean> {
     try {
       if (description.type === 'answer' && this.pc.signalingState !== 'have-local-offer') {
         // The answer to an offer we rolled back during a collision: nothing to apply it to.
-        return;
+        return false;
       }
       const collision = description.type === 'offer' && (this.makingOffer || this.pc.signalingState !== 'stable');
       this.ignoreOffer = !this.polite && collision;
-      if (this.ignoreOffer) return;
+      if (this.ignoreOffer) return false;
       await this.pc.setRemoteDescription({ type: description.type, sdp: description.sdp });
       await this.flushCandidates();
       if (description.type === 'offer') {
@@ -72,13 +93,14 @@ export class PeerLink {
         const local = this.pc.localDescription;
         if (local !== null) this.signaler.sendDescription({ type: 'answer', sdp: local.sdp });
       }
+      return true;
     } catch (error) {
       this.onError(error);
+      return false;
     }
   }
 
-  async receiveCandidate(candidate: IceCandidatePayload): Promise<void> {
-    if (this.closed) return;
+  private async applyCandidate(candidate: IceCandidatePayload): Promise<void> {
     const init: RTCIceCandidateInit = { candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex };
     if (this.pc.remoteDescription === null) {
       this.pendingCandidates.push(init);

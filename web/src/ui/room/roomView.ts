@@ -20,18 +20,18 @@ const endMessages: Record<Exclude<CloseReason, 'left'>, string> = {
 };
 
 /**
- * Mesh (peer-to-peer) by default: it is the mode the browser end-to-end tests prove. Opening any page with
- * ?media=sfu (or ?media=mesh) picks the mode for this tab; the web client's SFU mode does not yet receive every
- * remote track in the end-to-end run (docs/web-sdk.md).
+ * Media through the server's SFU by default (one connection per page, whatever the meeting's size). Opening any
+ * page with ?media=mesh (or ?media=sfu) picks the mode for this tab: mesh connects the pages to each other
+ * directly, one connection per other participant (docs/web-sdk.md).
  */
 function mediaMode(): MediaMode {
   const key = 'wecompany.media';
   const asked = new URLSearchParams(location.search).get('media');
   try {
     if (asked === 'mesh' || asked === 'sfu') sessionStorage.setItem(key, asked);
-    return sessionStorage.getItem(key) === 'sfu' ? 'sfu' : 'mesh';
+    return sessionStorage.getItem(key) === 'mesh' ? 'mesh' : 'sfu';
   } catch {
-    return asked === 'sfu' ? 'sfu' : 'mesh';
+    return asked === 'mesh' ? 'mesh' : 'sfu';
   }
 }
 
@@ -261,7 +261,8 @@ export function renderRoom(view: HTMLElement, context: AppContext, pending: Pend
     roster.applyRoomInfo(message.payload.participants ?? []);
     if (!started) {
       started = true;
-      media.start(local.publishStream());
+      // Others in the room: the SFU is about to offer us their media; our own offer follows our answer.
+      media.start(local.publishStream(), roster.others().length > 0);
     }
     if (media.mode === 'mesh') for (const member of roster.others()) media.connectTo(member.userId);
     refreshParticipants();
