@@ -226,7 +226,43 @@ internal sealed class LoadGenerator(int signalingPort, int baselinePort)
     }
 
     /// <summary>The signaling server's memory (after a full GC) before and after <paramref name="count"/> joined, idle sockets.</summary>
-    public async Task<string> IdleMemoryAsync(int serverPid, int count)
+    // An idle member: reads what arrives, pings every 30 s; reports itself alive if the server kept it to the end.
+    private static async Task IdleAsync(ClientWebSocket socket, Action keptOpen, CancellationToken stop)
+    {
+        await Task.Yield();
+        var buffer = new byte[16 * 1024];
+        var reading = ReceiveAsync(socket, buffer);
+        var ping = Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(30_000)), stop);
+        try
+        {
+            while (true)
+            {
+                var done = await Task.WhenAny(reading, ping);
+                if (done == reading)
+                {
+                    if (await reading < 0)
+                    {
+                        return;
+                    }
+                    reading = ReceiveAsync(socket, buffer);
+                    continue;
+                }
+                if (stop.IsCancellationRequested)
+                {
+                    keptOpen();
+                    return;
+                }
+                await socket.SendAsync("{\"type\":11,\"payload\":{}}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+                ping = Task.Delay(TimeSpan.FromSeconds(30), stop);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            // Closed by the server.
+        }
+    }
+
+    public async Task<string> IdleMemoryAsync(int serverPid, int count, int holdSeconds)
     {
         // Users, meetings and joins first, so the difference measured is the sockets alone.
         var seats = new List<BenchSeat>();
@@ -235,37 +271,34 @@ internal sealed class LoadGenerator(int signalingPort, int baselinePort)
             seats.AddRange(await Meetings.JoinManyAsync(await Meetings.CreateMeetingAsync(), Math.Min(100, count - i)));
         }
         var before = await _http.GetFromJsonAsync<JsonElement>(new Uri("/bench/memory", UriKind.Relative));
-        var clients = new List<Client>();
-        foreach (var seat in seats)
+        // Sockets open a few at a time: one by one, 20,000 joins would take minutes of round trips. Each socket then
+        // reads what reaches it (the user-joined of later members of its room) and pings every 30 s from a random
+        // start, as an idle client does, from the moment it joined; the hold (counted once all have joined)
+        // outlasts the server's 60 s silence limit when it is long enough.
+        using var stop = new CancellationTokenSource();
+        var alive = 0;
+        var clients = new Client[seats.Count];
+        var loops = new Task[seats.Count];
+        await Parallel.ForAsync(0, seats.Count, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
         {
-            clients.Add(await JoinSignalingAsync(seat));
-        }
-        // Rooms of 100: every joiner's user-joined went to the members before it; let them be read.
-        var drains = clients.Select(c => Task.Run(async () =>
-        {
-            var buffer = new byte[256 * 1024];
-            try
-            {
-                while (await ReceiveAsync(c.Socket, buffer) >= 0)
-                {
-                }
-            }
-            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or OperationCanceledException or IOException)
-            {
-                // Aborted at the end.
-            }
-        })).ToList();
-        await Task.Delay(TimeSpan.FromSeconds(2));
+            clients[i] = await JoinSignalingAsync(seats[i]);
+            loops[i] = IdleAsync(clients[i].Socket, () => Interlocked.Increment(ref alive), stop.Token);
+        });
+        stop.CancelAfter(TimeSpan.FromSeconds(holdSeconds));
+        await Task.Delay(TimeSpan.FromSeconds(Math.Min(holdSeconds, 10)));
         var after = await _http.GetFromJsonAsync<JsonElement>(new Uri("/bench/memory", UriKind.Relative));
+        var metrics = await _http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        var open = System.Text.RegularExpressions.Regex.Match(metrics, @"signaling_connections (\d+)").Groups[1].Value;
+        await Task.WhenAll(loops);
         foreach (var c in clients)
         {
             c.Socket.Abort();
         }
-        await Task.WhenAll(drains);
         var rss = after.GetProperty("rss").GetInt64() - before.GetProperty("rss").GetInt64();
         var managed = after.GetProperty("managed").GetInt64() - before.GetProperty("managed").GetInt64();
+        var total = after.GetProperty("rss").GetInt64();
         return string.Create(CultureInfo.InvariantCulture,
-            $"idle joined sockets: {count} (rooms of 100, server pid {serverPid}): RSS +{rss / 1048576.0:F1} MiB = {rss / 1024.0 / count:F1} KiB per connection; managed heap +{managed / 1024.0 / count:F1} KiB per connection; 8 GiB holds ≈ {8L * 1024 * 1024 * 1024 / Math.Max(1, rss / count):N0} at this rate");
+            $"idle joined sockets: {count} (rooms of 100, server pid {serverPid}): RSS +{rss / 1048576.0:F1} MiB = {rss / 1024.0 / count:F1} KiB per connection (server RSS {total / 1048576.0:F0} MiB in all, {open} sockets open when measured); managed heap +{managed / 1024.0 / count:F1} KiB per connection; {alive} of {count} still open after {holdSeconds} s of 30 s pings; 8 GiB holds ≈ {8L * 1024 * 1024 * 1024 / Math.Max(1, rss / count):N0} at this rate");
     }
 }
 

@@ -5,7 +5,7 @@ using WeCompany.Bench.Signaling;
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
 // Modes: "serve <port>" (the signaling server), "baseline <port>" (bare Kestrel WebSocket broadcast),
-// "run [rooms=1,2,4] [seconds=6] [idle=2000]" (starts both as child processes and drives them).
+// "run [rooms=1,2,4] [seconds=6] [idle=2000] [hold=75]" (starts both as child processes and drives them).
 var mode = args.Length > 0 ? args[0] : "run";
 switch (mode)
 {
@@ -18,9 +18,10 @@ switch (mode)
 }
 
 var options = args.Skip(1).Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
-var rooms = (options.GetValueOrDefault("rooms") ?? "1,2,4").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
+var rooms = (options.GetValueOrDefault("rooms") ?? "1,2,4").Split(',', StringSplitOptions.RemoveEmptyEntries).Where(r => r != "none").Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
 var seconds = int.Parse(options.GetValueOrDefault("seconds") ?? "6", CultureInfo.InvariantCulture);
 var idle = int.Parse(options.GetValueOrDefault("idle") ?? "2000", CultureInfo.InvariantCulture);
+var hold = int.Parse(options.GetValueOrDefault("hold") ?? "75", CultureInfo.InvariantCulture);
 const int RoomSize = 100;
 
 using var signaling = ChildServer.Start("serve");
@@ -43,5 +44,5 @@ foreach (var count in rooms)
 Console.WriteLine();
 var join = await generator.JoinLatencyAsync(RoomSize, samples: 200);
 Console.WriteLine($"join → room-info with {RoomSize} in the room: p50 {join.P50:F2} ms, p99 {join.P99:F2} ms ({join.Count} samples)");
-var memory = await generator.IdleMemoryAsync(signaling.Process.Id, idle);
+var memory = await generator.IdleMemoryAsync(signaling.Process.Id, idle, hold);
 Console.WriteLine(memory);
