@@ -281,6 +281,11 @@ public sealed partial class SfuService
             if (!section.FromClient)
             {
                 section.Rejected |= answered.IsRejected;
+                if (!answered.IsRejected)
+                {
+                    AdoptSubscriberPayloadTypes(room, section, answered);
+                }
+
                 continue;
             }
 
@@ -335,6 +340,26 @@ public sealed partial class SfuService
                 participant.Peer.RemovePublishedTrack(stopped);
             }
         }
+    }
+
+    // The subscriber offered a section we forward on: send with its numbers from now on, and offer them later.
+    private static void AdoptSubscriberPayloadTypes(SfuRoom room, SfuSection section, MediaDescription answered)
+    {
+        RoomTrack? track;
+        lock (room.Gate)
+        {
+            track = section.TrackKey is null ? null : room.Tracks.GetValueOrDefault(section.TrackKey);
+        }
+
+        var codecs = track is null ? [] : PayloadTypeMapping.Matching(track.Codecs, answered.Codecs);
+        if (track is null || codecs.Count == 0 || section.Down is null)
+        {
+            return;
+        }
+
+        section.Down.SetPayloadTypeMap(PayloadTypeMapping.Build(track.Codecs, answered.Codecs));
+        section.Codecs.Clear();
+        section.Codecs.AddRange(codecs);
     }
 
     // RFC 5576 §4.2 / RFC 4588: the FID group names primary then repair; without one, the first a=ssrc.
