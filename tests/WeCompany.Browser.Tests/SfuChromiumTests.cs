@@ -9,7 +9,7 @@ namespace WeCompany.Browser.Tests;
 // Headless Chromium pages meet through the SFU: the test carries their SDP to SfuService and back, as signaling
 // does. Run inside a loopback-only network namespace (scripts/test-browser.sh).
 [Trait("Category", "Browser")]
-public sealed class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
+public sealed partial class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
 {
     private const long Meeting = 7;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, BrowserParticipant> _participants = new();

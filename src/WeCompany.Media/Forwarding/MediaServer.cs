@@ -37,9 +37,17 @@ public sealed class MediaServer : IAsyncDisposable
     private long _receiveLoopAllocated;
 
     /// <summary>Creates the server and its DTLS certificate (ECDSA P-256); nothing is bound until <see cref="Start"/>.</summary>
+    /// <summary>Whether publishers get congestion feedback; starts as <see cref="MediaServerOptions.CongestionFeedback"/>, may change at run time.</summary>
+    public bool CongestionFeedback { get; set; }
+
+    /// <summary>The REMB cap publishers get, bits per second; starts as <see cref="MediaServerOptions.MaxPublishBitrate"/>.</summary>
+    public long MaxPublishBitrate { get; set; }
+
     public MediaServer(MediaServerOptions? options = null, TimeProvider? timeProvider = null)
     {
         _options = options ?? new MediaServerOptions();
+        CongestionFeedback = _options.CongestionFeedback;
+        MaxPublishBitrate = _options.MaxPublishBitrate;
         _time = timeProvider ?? TimeProvider.System;
         _agent = new IceLiteAgent(_time, _options.ConsentTimeout);
         _certificate = DtlsCertificate.Generate("WeCompany SFU", _time);

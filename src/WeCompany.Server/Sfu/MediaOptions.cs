@@ -30,6 +30,13 @@ public sealed class MediaOptions
     [Range(1, 10000)]
     public int MaxDescriptionsPerMinute { get; set; } = 120;
 
+    /// <summary>The most a publisher is told it may send (bits/s, REMB beside transport-cc): 2.5 Mbit/s fits 720p camera video.</summary>
+    [Range(100_000, 100_000_000)]
+    public long MaxPublishBitrate { get; set; } = 2_500_000;
+
+    /// <summary>Congestion feedback to publishers; off only to measure what it gives (Chrome then stays near 300 kbit/s).</summary>
+    public bool CongestionFeedback { get; set; } = true;
+
     /// <summary>At most one active-speaker notice per room this often (milliseconds).</summary>
     [Range(100, 60000)]
     public int ActiveSpeakerIntervalMs { get; set; } = 1000;

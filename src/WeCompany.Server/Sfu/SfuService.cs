@@ -72,7 +72,13 @@ public sealed partial class SfuService : IHostedService, IAsyncDisposable
             return Task.CompletedTask;
         }
 
-        var server = new MediaServer(new MediaServerOptions { BindAddress = IPAddress.Parse(_options.BindAddress), Port = _options.Port }, _time);
+        var server = new MediaServer(new MediaServerOptions
+        {
+            BindAddress = IPAddress.Parse(_options.BindAddress),
+            Port = _options.Port,
+            MaxPublishBitrate = _options.MaxPublishBitrate,
+            CongestionFeedback = _options.CongestionFeedback,
+        }, _time);
         server.Start();
         _server = server;
         _candidates = BuildCandidates(_options, server.LocalEndPoint.Port);
