@@ -230,7 +230,7 @@ public sealed partial class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
 
     bool ISfuSignalSender.SendToUser(long meetingId, long userId, int type, object payload)
     {
-        return _participants.TryGetValue(userId, out var participant) && payload is SfuSdpPayload sdp && participant.Inbox.Writer.TryWrite((type, sdp.Sdp));
+        return _participants.TryGetValue(userId, out var participant) && payload is SfuSdpPayload sdp && participant.Inbox.Writer.TryWrite((type, _tcpOnly.ContainsKey(userId) ? WithoutUdpCandidates(sdp.Sdp) : sdp.Sdp));
     }
 
     void ISfuSignalSender.Broadcast(long meetingId, int type, object payload)

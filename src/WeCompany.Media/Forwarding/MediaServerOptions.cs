@@ -11,6 +11,12 @@ public sealed class MediaServerOptions
     /// <summary>The UDP port; 0 lets the system choose (tests).</summary>
     public int Port { get; set; } = 7880;
 
+    /// <summary>
+    /// Also accept ICE over TCP (RFC 6544, passive, RFC 4571 framing) on the same port number, for networks that
+    /// block UDP; announce it with <see cref="Sdp.SdpCandidate.HostTcpPassive"/>.
+    /// </summary>
+    public bool EnableTcp { get; set; } = true;
+
     /// <summary>A DTLS handshake not finished this long after the peer was created fails (issue 6: 10 s).</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

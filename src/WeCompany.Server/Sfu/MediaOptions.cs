@@ -12,6 +12,9 @@ public sealed class MediaOptions
     [Range(0, 65535)]
     public int Port { get; set; } = 7880;
 
+    /// <summary>Also accept ICE over TCP (RFC 6544 passive candidates) on the same port number, for networks that block UDP.</summary>
+    public bool TcpEnabled { get; set; } = true;
+
     /// <summary>The address the UDP socket binds.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 
