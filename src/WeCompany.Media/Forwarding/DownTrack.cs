@@ -15,7 +15,7 @@ namespace WeCompany.Media.Forwarding;
 /// Rewriting runs on the server's receive loop (forwarding and the subscriber's NACKs); <see cref="SwitchSource"/>
 /// may be called from any thread and takes effect with the next packet.
 /// </remarks>
-public sealed class DownTrack
+public sealed partial class DownTrack
 {
     private readonly TimeProvider _time;
     private volatile PublishedTrack? _source;
@@ -183,7 +183,11 @@ public sealed class DownTrack
                 stored.CopyTo(copy);
                 if (RtpPacket.TryParse(copy.AsSpan(0, stored.Length), out var packet))
                 {
-                    Send(packet, sequence, packet.Timestamp + _timestampOffset);
+                    if (!TrySendRtx(packet, sequence, packet.Timestamp + _timestampOffset))
+                    {
+                        Send(packet, sequence, packet.Timestamp + _timestampOffset);
+                    }
+
                     Interlocked.Increment(ref _retransmitted);
                     Subscriber.Server.CountRetransmission();
                 }
