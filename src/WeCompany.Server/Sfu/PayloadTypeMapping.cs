@@ -55,6 +55,37 @@ internal static class PayloadTypeMapping
         return codecs;
     }
 
+    /// <summary>The rtx formats (RFC 4588 §8.6, fmtp apt=) of <paramref name="offered"/> that repair one of <paramref name="primaries"/>.</summary>
+    public static List<SdpCodec> RtxFor(IReadOnlyList<SdpCodec> primaries, IReadOnlyList<SdpCodec> offered)
+    {
+        var rtx = new List<SdpCodec>();
+        foreach (var codec in offered)
+        {
+            if (codec.IsRtx && codec.AssociatedPayloadType is { } apt && primaries.Any(p => !p.IsRtx && p.PayloadType == apt)
+                && !rtx.Exists(r => r.PayloadType == codec.PayloadType))
+            {
+                rtx.Add(new SdpCodec(codec.PayloadType, codec.Name, codec.ClockRate) { Fmtp = codec.Fmtp });
+            }
+        }
+
+        return rtx;
+    }
+
+    /// <summary>For each primary payload type, its rtx payload type (0: none): what <c>DownTrack.EnableRtx</c> takes.</summary>
+    public static byte[] RtxTable(IEnumerable<SdpCodec> codecs)
+    {
+        var table = new byte[128];
+        foreach (var codec in codecs)
+        {
+            if (codec.IsRtx && codec.AssociatedPayloadType is >= 0 and <= 127 and var apt && codec.PayloadType is > 0 and <= 127)
+            {
+                table[apt] = (byte)codec.PayloadType;
+            }
+        }
+
+        return table;
+    }
+
     private static SdpCodec? Find(IReadOnlyList<SdpCodec> candidates, SdpCodec codec) =>
         candidates.FirstOrDefault(c => !c.IsRtx && SameCodec(c, codec));
 

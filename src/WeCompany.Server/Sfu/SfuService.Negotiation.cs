@@ -202,6 +202,8 @@ public sealed partial class SfuService
                 }
 
                 var ssrc = NewSsrc(participant);
+                // RFC 4588: retransmissions on their own SSRC when the publisher's formats include rtx.
+                uint? rtxSsrc = track.Track.Kind == MediaKind.Video && track.Codecs.Any(c => c.IsRtx) ? NewSsrc(participant, ssrc) : null;
                 var clockRate = track.Track.Kind == MediaKind.Audio ? 48000 : 90000;
                 section = new SfuSection
                 {
@@ -211,9 +213,14 @@ public sealed partial class SfuService
                     TrackKey = key,
                     Down = participant.Peer.AddDownTrack(ssrc, track.Track.Kind, clockRate, track.Track),
                     // The publisher's peer id is the stream id: the web client maps streams to users by it.
-                    Source = new SdpMediaSource(ssrc, null, track.PublisherPeerId, track.PublisherPeerId, key),
+                    Source = new SdpMediaSource(ssrc, rtxSsrc, track.PublisherPeerId, track.PublisherPeerId, key),
                 };
                 section.Codecs.AddRange(track.Codecs.Select(c => c.Clone()));
+                if (rtxSsrc is { } repair)
+                {
+                    section.Down.EnableRtx(repair, PayloadTypeMapping.RtxTable(section.Codecs));
+                }
+
                 participant.Sections.Add(section);
                 changed = true;
             }
@@ -358,6 +365,16 @@ public sealed partial class SfuService
         }
 
         section.Down.SetPayloadTypeMap(PayloadTypeMapping.Build(track.Codecs, answered.Codecs));
+        codecs.AddRange(PayloadTypeMapping.RtxFor(codecs, answered.Codecs));
+        if (section.Source?.RtxSsrc is { } repair && codecs.Exists(c => c.IsRtx))
+        {
+            section.Down.EnableRtx(repair, PayloadTypeMapping.RtxTable(codecs));
+        }
+        else
+        {
+            section.Down.DisableRtx();
+        }
+
         section.Codecs.Clear();
         section.Codecs.AddRange(codecs);
     }
@@ -387,18 +404,21 @@ public sealed partial class SfuService
             codecs.Add(copy);
         }
 
+        // The publisher's rtx formats (apt=) are offered to subscribers too: the SFU resends NACKed packets as RTX.
+        var primaries = codecs.ToList();
+        codecs.AddRange(PayloadTypeMapping.RtxFor(primaries, [.. answered]));
         return codecs;
     }
 
     private static int FindExtension(SessionDescription description, string uri) =>
         description.Media.Select(m => m.GetExtensionId(uri)).FirstOrDefault(id => id > 0);
 
-    private static uint NewSsrc(SfuParticipant participant)
+    private static uint NewSsrc(SfuParticipant participant, uint taken = 0)
     {
         while (true)
         {
             var ssrc = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
-            if (!participant.Sections.Exists(s => s.Source?.Ssrc == ssrc || s.Down?.Ssrc == ssrc))
+            if (ssrc != taken && !participant.Sections.Exists(s => s.Source?.Ssrc == ssrc || s.Source?.RtxSsrc == ssrc || s.Down?.Ssrc == ssrc))
             {
                 return ssrc;
             }
