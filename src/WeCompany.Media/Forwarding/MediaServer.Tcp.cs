@@ -93,11 +93,15 @@ public sealed partial class MediaServer
         var frame = new byte[IceTcpFraming.MaxPacketLength + 64];
         var response = new byte[DatagramSize];
         var filled = 0;
+        // A stream whose address has not passed an ICE check within the handshake deadline is closed (no idle squatters).
+        using var notChecked = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        notChecked.CancelAfter(_options.HandshakeTimeout);
+        var validated = false;
         try
         {
             while (!_stop.IsCancellationRequested)
             {
-                var read = await connection.Socket.ReceiveAsync(stream.AsMemory(filled), SocketFlags.None, _stop.Token);
+                var read = await connection.Socket.ReceiveAsync(stream.AsMemory(filled), SocketFlags.None, validated ? _stop.Token : notChecked.Token);
                 if (read == 0)
                 {
                     return;
@@ -116,6 +120,8 @@ public sealed partial class MediaServer
                         HandleDatagram(frame, packet.Length, connection.Remote, response);
                     }
                 }
+
+                validated = validated || _agent.TryGetSession(connection.Remote, out _);
 
                 // Keep the partial frame at the front for the next read.
                 stream.AsSpan(offset, filled - offset).CopyTo(stream);

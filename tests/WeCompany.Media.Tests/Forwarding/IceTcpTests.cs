@@ -72,6 +72,21 @@ public sealed class IceTcpTests
         Assert.Equal(2, sfu.Server.TcpConnectionCount);
     }
 
+    [Fact]
+    public async Task StreamThatNeverChecksInIsClosedAfterTheHandshakeDeadline()
+    {
+        await using var sfu = SfuLoopback.Start(new MediaServerOptions { HandshakeTimeout = TimeSpan.FromMilliseconds(300) });
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(sfu.EndPoint).WaitAsync(TimeSpan.FromSeconds(5));
+        // Garbage in a well-formed frame: no ICE check, so the server closes the stream (a read returns 0).
+        await socket.SendAsync(new byte[] { 0, 3, 0xFF, 0xFF, 0xFF });
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var read = await socket.ReceiveAsync(new byte[16], timeout.Token);
+        Assert.Equal(0, read);
+        await SfuLoopback.WaitUntilAsync(() => sfu.Server.TcpConnectionCount == 0);
+    }
+
     private static WeCompany.Media.Dtls.DtlsFingerprint DtlsFingerprintOf()
     {
         using var certificate = WeCompany.Media.Dtls.DtlsCertificate.Generate("tcp-test");
