@@ -9,7 +9,7 @@ namespace WeCompany.Browser.Tests;
 // Headless Chromium pages meet through the SFU: the test carries their SDP to SfuService and back, as signaling
 // does. Run inside a loopback-only network namespace (scripts/test-browser.sh).
 [Trait("Category", "Browser")]
-public sealed class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
+public sealed partial class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
 {
     private const long Meeting = 7;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, BrowserParticipant> _participants = new();
@@ -230,7 +230,7 @@ public sealed class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
 
     bool ISfuSignalSender.SendToUser(long meetingId, long userId, int type, object payload)
     {
-        return _participants.TryGetValue(userId, out var participant) && payload is SfuSdpPayload sdp && participant.Inbox.Writer.TryWrite((type, sdp.Sdp));
+        return _participants.TryGetValue(userId, out var participant) && payload is SfuSdpPayload sdp && participant.Inbox.Writer.TryWrite((type, _tcpOnly.ContainsKey(userId) ? WithoutUdpCandidates(sdp.Sdp) : sdp.Sdp));
     }
 
     void ISfuSignalSender.Broadcast(long meetingId, int type, object payload)

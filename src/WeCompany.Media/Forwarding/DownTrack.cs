@@ -15,10 +15,11 @@ namespace WeCompany.Media.Forwarding;
 /// Rewriting runs on the server's receive loop (forwarding and the subscriber's NACKs); <see cref="SwitchSource"/>
 /// may be called from any thread and takes effect with the next packet.
 /// </remarks>
-public sealed class DownTrack
+public sealed partial class DownTrack
 {
     private readonly TimeProvider _time;
     private volatile PublishedTrack? _source;
+    private volatile byte[]? _payloadTypes;
     private PublishedTrack? _current;
     private bool _started;
     private bool _waitingForKeyframe;
@@ -82,6 +83,21 @@ public sealed class DownTrack
                 source.RequestKeyframe();
             }
         }
+    }
+
+    /// <summary>
+    /// Payload types change on the way out: <c>map[sourceType]</c> is the type the subscriber negotiated for the
+    /// same codec (RFC 3264 §6.1: a sender uses the receiver's numbers; a peer such as aiortc renumbers the
+    /// formats of its subscribed sections when it offers). 128 entries; null keeps the source's numbers.
+    /// </summary>
+    public void SetPayloadTypeMap(ReadOnlySpan<byte> map)
+    {
+        if (map.Length != 128)
+        {
+            throw new ArgumentException("A payload type map has 128 entries.", nameof(map));
+        }
+
+        _payloadTypes = map.ToArray();
     }
 
     internal void SourceClosed(PublishedTrack source)
@@ -167,7 +183,11 @@ public sealed class DownTrack
                 stored.CopyTo(copy);
                 if (RtpPacket.TryParse(copy.AsSpan(0, stored.Length), out var packet))
                 {
-                    Send(packet, sequence, packet.Timestamp + _timestampOffset);
+                    if (!TrySendRtx(packet, sequence, packet.Timestamp + _timestampOffset))
+                    {
+                        Send(packet, sequence, packet.Timestamp + _timestampOffset);
+                    }
+
                     Interlocked.Increment(ref _retransmitted);
                     Subscriber.Server.CountRetransmission();
                 }
@@ -235,7 +255,7 @@ public sealed class DownTrack
         var source = packet.Buffer;
         var csrcBytes = 4 * packet.CsrcCount;
         destination[0] = (byte)(source[0] & 0xEF);
-        destination[1] = source[1];
+        destination[1] = _payloadTypes is { } map ? (byte)((source[1] & 0x80) | map[source[1] & 0x7F]) : source[1];
         BinaryPrimitives.WriteUInt16BigEndian(destination[2..], sequence);
         BinaryPrimitives.WriteUInt32BigEndian(destination[4..], timestamp);
         BinaryPrimitives.WriteUInt32BigEndian(destination[8..], Ssrc);

@@ -6,9 +6,6 @@ namespace WeCompany.Media.Forwarding;
 
 public sealed partial class MediaPeer
 {
-    /// <summary>REMB estimate sent to publishers that did not negotiate transport-cc (draft-alvestrand-rmcat-remb-03).</summary>
-    private const ulong RembBitrate = 2_500_000;
-
     private readonly Lock _feedbackGate = new();
     private readonly TransportCcFeedbackBuilder _transportCc = new();
     private byte _feedbackCount;
@@ -133,11 +130,12 @@ public sealed partial class MediaPeer
         }
     }
 
-    // Server tick: transport-wide CC feedback for what arrived since the last tick (or REMB without it), so the
-    // publisher's bandwidth estimator ramps up instead of holding its start rate.
+    // Server tick: transport-wide CC feedback for what arrived since the last tick, so the publisher's bandwidth
+    // estimator ramps up instead of holding its start rate; and once a second a REMB with the configured maximum,
+    // which caps the estimate (and is the only feedback for publishers without transport-cc).
     private void SendCongestionFeedback()
     {
-        if (_anyPublishedSsrc == 0)
+        if (_anyPublishedSsrc == 0 || !Server.CongestionFeedback)
         {
             return;
         }
@@ -159,7 +157,7 @@ public sealed partial class MediaPeer
 
                 if (length == 0)
                 {
-                    return;
+                    break;
                 }
 
                 SendRtcp(packet[..length]);
@@ -184,7 +182,7 @@ public sealed partial class MediaPeer
 
         if (count > 0)
         {
-            var length = RtcpFeedback.WriteRemb(packet, RtcpSsrc, RembBitrate, ssrcs[..count]);
+            var length = RtcpFeedback.WriteRemb(packet, RtcpSsrc, (ulong)Math.Max(0, Server.MaxPublishBitrate), ssrcs[..count]);
             SendRtcp(packet[..length]);
         }
     }

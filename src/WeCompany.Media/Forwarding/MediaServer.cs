@@ -18,7 +18,7 @@ namespace WeCompany.Media.Forwarding;
 /// one reused 1,500-byte buffer: every packet is handled to the end (decrypted, forwarded, each copy
 /// protected and sent) before the next is read, so nothing is allocated per packet.
 /// </remarks>
-public sealed class MediaServer : IAsyncDisposable
+public sealed partial class MediaServer : IAsyncDisposable
 {
     private const int DatagramSize = 1500;
 
@@ -36,10 +36,18 @@ public sealed class MediaServer : IAsyncDisposable
     private Task? _tickLoop;
     private long _receiveLoopAllocated;
 
+    /// <summary>Whether publishers get congestion feedback; starts as <see cref="MediaServerOptions.CongestionFeedback"/>, may change at run time.</summary>
+    public bool CongestionFeedback { get; set; }
+
+    /// <summary>The REMB cap publishers get, bits per second; starts as <see cref="MediaServerOptions.MaxPublishBitrate"/>.</summary>
+    public long MaxPublishBitrate { get; set; }
+
     /// <summary>Creates the server and its DTLS certificate (ECDSA P-256); nothing is bound until <see cref="Start"/>.</summary>
     public MediaServer(MediaServerOptions? options = null, TimeProvider? timeProvider = null)
     {
         _options = options ?? new MediaServerOptions();
+        CongestionFeedback = _options.CongestionFeedback;
+        MaxPublishBitrate = _options.MaxPublishBitrate;
         _time = timeProvider ?? TimeProvider.System;
         _agent = new IceLiteAgent(_time, _options.ConsentTimeout);
         _certificate = DtlsCertificate.Generate("WeCompany SFU", _time);
@@ -73,20 +81,35 @@ public sealed class MediaServer : IAsyncDisposable
             throw new InvalidOperationException("The media server is already started.");
         }
 
-        var socket = new Socket(_options.BindAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
+        // With port 0 the system picks the UDP port; its number may be taken for TCP (a client's ephemeral port): pick again.
+        for (var attempt = 1; ; attempt++)
         {
-            socket.ReceiveBufferSize = _options.SocketBufferBytes;
-            socket.SendBufferSize = _options.SocketBufferBytes;
-            socket.Bind(new IPEndPoint(_options.BindAddress, _options.Port));
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
+            var socket = new Socket(_options.BindAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                socket.ReceiveBufferSize = _options.SocketBufferBytes;
+                socket.SendBufferSize = _options.SocketBufferBytes;
+                socket.Bind(new IPEndPoint(_options.BindAddress, _options.Port));
+                if (_options.EnableTcp)
+                {
+                    StartTcp(((IPEndPoint)socket.LocalEndPoint!).Port);
+                }
+            }
+            catch (SocketException exception) when (exception.SocketErrorCode == SocketError.AddressAlreadyInUse && _options.Port == 0 && attempt < 20)
+            {
+                socket.Dispose();
+                continue;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
+            _socket = socket;
+            break;
         }
 
-        _socket = socket;
         _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = "media-receive" };
         _receiveThread.Start();
         _tickLoop = Task.Run(TickLoopAsync);
@@ -131,6 +154,7 @@ public sealed class MediaServer : IAsyncDisposable
         }
 
         _socket?.Dispose();
+        await StopTcpAsync();
         _receiveThread?.Join(TimeSpan.FromSeconds(5));
         if (_tickLoop is not null)
         {
@@ -148,6 +172,11 @@ public sealed class MediaServer : IAsyncDisposable
         if (socket is null)
         {
             return false;
+        }
+
+        if (!_tcpConnections.IsEmpty && _tcpConnections.TryGetValue(address, out var connection))
+        {
+            return SendTcp(connection, datagram, rtp);
         }
 
         try
@@ -218,7 +247,11 @@ public sealed class MediaServer : IAsyncDisposable
 
             var count = Interlocked.Increment(ref Counters.DatagramsReceived);
             Interlocked.Add(ref Counters.BytesReceived, length);
-            HandleDatagram(buffer, length, remote, response);
+            lock (_dispatchGate)
+            {
+                HandleDatagram(buffer, length, remote, response);
+            }
+
             if ((count & 63) == 0)
             {
                 Interlocked.Exchange(ref _receiveLoopAllocated, GC.GetAllocatedBytesForCurrentThread());

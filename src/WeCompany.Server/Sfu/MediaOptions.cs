@@ -12,6 +12,9 @@ public sealed class MediaOptions
     [Range(0, 65535)]
     public int Port { get; set; } = 7880;
 
+    /// <summary>Also accept ICE over TCP (RFC 6544 passive candidates) on the same port number, for networks that block UDP.</summary>
+    public bool TcpEnabled { get; set; } = true;
+
     /// <summary>The address the UDP socket binds.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 
@@ -29,6 +32,13 @@ public sealed class MediaOptions
     /// <summary>Offers and answers one participant may send per minute (10,000 offers must not tie up the server).</summary>
     [Range(1, 10000)]
     public int MaxDescriptionsPerMinute { get; set; } = 120;
+
+    /// <summary>The most a publisher is told it may send (bits/s, REMB beside transport-cc): 2.5 Mbit/s fits 720p camera video.</summary>
+    [Range(100_000, 100_000_000)]
+    public long MaxPublishBitrate { get; set; } = 2_500_000;
+
+    /// <summary>Congestion feedback to publishers; off only to measure what it gives (Chrome then stays near 300 kbit/s).</summary>
+    public bool CongestionFeedback { get; set; } = true;
 
     /// <summary>At most one active-speaker notice per room this often (milliseconds).</summary>
     [Range(100, 60000)]

@@ -202,6 +202,8 @@ public sealed partial class SfuService
                 }
 
                 var ssrc = NewSsrc(participant);
+                // RFC 4588: retransmissions on their own SSRC when the publisher's formats include rtx.
+                uint? rtxSsrc = track.Track.Kind == MediaKind.Video && track.Codecs.Any(c => c.IsRtx) ? NewSsrc(participant, ssrc) : null;
                 var clockRate = track.Track.Kind == MediaKind.Audio ? 48000 : 90000;
                 section = new SfuSection
                 {
@@ -211,9 +213,14 @@ public sealed partial class SfuService
                     TrackKey = key,
                     Down = participant.Peer.AddDownTrack(ssrc, track.Track.Kind, clockRate, track.Track),
                     // The publisher's peer id is the stream id: the web client maps streams to users by it.
-                    Source = new SdpMediaSource(ssrc, null, track.PublisherPeerId, track.PublisherPeerId, key),
+                    Source = new SdpMediaSource(ssrc, rtxSsrc, track.PublisherPeerId, track.PublisherPeerId, key),
                 };
                 section.Codecs.AddRange(track.Codecs.Select(c => c.Clone()));
+                if (rtxSsrc is { } repair)
+                {
+                    section.Down.EnableRtx(repair, PayloadTypeMapping.RtxTable(section.Codecs));
+                }
+
                 participant.Sections.Add(section);
                 changed = true;
             }
@@ -281,6 +288,11 @@ public sealed partial class SfuService
             if (!section.FromClient)
             {
                 section.Rejected |= answered.IsRejected;
+                if (!answered.IsRejected)
+                {
+                    AdoptSubscriberPayloadTypes(room, section, answered);
+                }
+
                 continue;
             }
 
@@ -337,6 +349,36 @@ public sealed partial class SfuService
         }
     }
 
+    // The subscriber offered a section we forward on: send with its numbers from now on, and offer them later.
+    private static void AdoptSubscriberPayloadTypes(SfuRoom room, SfuSection section, MediaDescription answered)
+    {
+        RoomTrack? track;
+        lock (room.Gate)
+        {
+            track = section.TrackKey is null ? null : room.Tracks.GetValueOrDefault(section.TrackKey);
+        }
+
+        var codecs = track is null ? [] : PayloadTypeMapping.Matching(track.Codecs, answered.Codecs);
+        if (track is null || codecs.Count == 0 || section.Down is null)
+        {
+            return;
+        }
+
+        section.Down.SetPayloadTypeMap(PayloadTypeMapping.Build(track.Codecs, answered.Codecs));
+        codecs.AddRange(PayloadTypeMapping.RtxFor(codecs, answered.Codecs));
+        if (section.Source?.RtxSsrc is { } repair && codecs.Exists(c => c.IsRtx))
+        {
+            section.Down.EnableRtx(repair, PayloadTypeMapping.RtxTable(codecs));
+        }
+        else
+        {
+            section.Down.DisableRtx();
+        }
+
+        section.Codecs.Clear();
+        section.Codecs.AddRange(codecs);
+    }
+
     // RFC 5576 §4.2 / RFC 4588: the FID group names primary then repair; without one, the first a=ssrc.
     private static bool TryGetPrimarySsrc(MediaDescription media, out uint ssrc, out uint? rtx)
     {
@@ -362,18 +404,21 @@ public sealed partial class SfuService
             codecs.Add(copy);
         }
 
+        // The publisher's rtx formats (apt=) are offered to subscribers too: the SFU resends NACKed packets as RTX.
+        var primaries = codecs.ToList();
+        codecs.AddRange(PayloadTypeMapping.RtxFor(primaries, [.. answered]));
         return codecs;
     }
 
     private static int FindExtension(SessionDescription description, string uri) =>
         description.Media.Select(m => m.GetExtensionId(uri)).FirstOrDefault(id => id > 0);
 
-    private static uint NewSsrc(SfuParticipant participant)
+    private static uint NewSsrc(SfuParticipant participant, uint taken = 0)
     {
         while (true)
         {
             var ssrc = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
-            if (!participant.Sections.Exists(s => s.Source?.Ssrc == ssrc || s.Down?.Ssrc == ssrc))
+            if (ssrc != taken && !participant.Sections.Exists(s => s.Source?.Ssrc == ssrc || s.Source?.RtxSsrc == ssrc || s.Down?.Ssrc == ssrc))
             {
                 return ssrc;
             }

@@ -72,7 +72,14 @@ public sealed partial class SfuService : IHostedService, IAsyncDisposable
             return Task.CompletedTask;
         }
 
-        var server = new MediaServer(new MediaServerOptions { BindAddress = IPAddress.Parse(_options.BindAddress), Port = _options.Port }, _time);
+        var server = new MediaServer(new MediaServerOptions
+        {
+            BindAddress = IPAddress.Parse(_options.BindAddress),
+            Port = _options.Port,
+            MaxPublishBitrate = _options.MaxPublishBitrate,
+            CongestionFeedback = _options.CongestionFeedback,
+            EnableTcp = _options.TcpEnabled,
+        }, _time);
         server.Start();
         _server = server;
         _candidates = BuildCandidates(_options, server.LocalEndPoint.Port);
@@ -332,6 +339,13 @@ public sealed partial class SfuService : IHostedService, IAsyncDisposable
             // Earlier addresses rank higher: the local preference falls by one per address (RFC 8445 §5.1.2.1).
             var candidate = SdpCandidate.HostUdp(addresses[i], port, (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
             candidates.Add(candidate with { Priority = SdpCandidate.ComputePriority(SdpCandidate.HostTypePreference, 65535 - i, 1) });
+        }
+
+        for (var i = 0; options.TcpEnabled && i < addresses.Count; i++)
+        {
+            // RFC 6544 §4.2: passive TCP host candidates, below every UDP one, on the same port number.
+            var candidate = SdpCandidate.HostTcpPassive(addresses[i], port, (addresses.Count + i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            candidates.Add(candidate with { Priority = SdpCandidate.ComputePriority(SdpCandidate.HostTypePreference, (4 << 13) + 8191 - i, 1) });
         }
 
         return candidates;

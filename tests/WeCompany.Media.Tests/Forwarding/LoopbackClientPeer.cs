@@ -21,10 +21,13 @@ internal sealed record ReceivedRtp(uint Ssrc, ushort Sequence, uint Timestamp, b
 /// <summary>
 /// A WebRTC-like client made of our own client-role pieces on a loopback UDP socket: a controlling ICE check
 /// with USE-CANDIDATE, a DTLS client, SRTP both ways. One thread reads the socket and drives the DTLS timer.
+/// With <c>tcp</c> it is an ICE-TCP active client instead (RFC 6544): one stream, every packet RFC 4571-framed.
 /// </summary>
 internal sealed class LoopbackClientPeer : IDisposable
 {
-    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private readonly bool _tcp;
+    private readonly Socket _socket;
+    private readonly Lock _frameGate = new();
     private readonly DtlsCertificate _certificate = DtlsCertificate.Generate("client");
     private readonly DtlsContext _context;
     private readonly Lock _sendGate = new();
@@ -37,8 +40,11 @@ internal sealed class LoopbackClientPeer : IDisposable
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _iceAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public LoopbackClientPeer()
+    public LoopbackClientPeer(bool tcp = false)
     {
+        _tcp = tcp;
+        _socket = tcp ? new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)
+            : new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _context = new DtlsContext(_certificate);
     }
@@ -61,13 +67,18 @@ internal sealed class LoopbackClientPeer : IDisposable
     public async Task ConnectAsync(IPEndPoint server, IceCredentials serverIce, DtlsFingerprint serverFingerprint)
     {
         _server = server;
-        _dtls = new DtlsTransport(_context, DtlsRole.Client, serverFingerprint, d => _socket.SendTo(d, SocketFlags.None, server));
+        if (_tcp)
+        {
+            await _socket.ConnectAsync(server).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+
+        _dtls = new DtlsTransport(_context, DtlsRole.Client, serverFingerprint, d => SendPacket(d));
         _thread = new Thread(ReceiveLoop) { IsBackground = true };
         _thread.Start();
         var request = BuildBindingRequest(serverIce);
         for (var attempt = 0; attempt < 50 && !_iceAnswered.Task.IsCompleted; attempt++)
         {
-            _socket.SendTo(request, server);
+            SendPacket(request);
             await Task.WhenAny(_iceAnswered.Task, Task.Delay(100));
         }
 
@@ -105,7 +116,7 @@ internal sealed class LoopbackClientPeer : IDisposable
         lock (_sendGate)
         {
             Assert.Equal(SrtpResult.Ok, _send!.ProtectRtp(buffer, length, out var protectedLength));
-            _socket.SendTo(buffer.AsSpan(0, protectedLength), SocketFlags.None, _server!);
+            SendPacket(buffer.AsSpan(0, protectedLength));
         }
     }
 
@@ -117,12 +128,29 @@ internal sealed class LoopbackClientPeer : IDisposable
         lock (_sendGate)
         {
             Assert.Equal(SrtpResult.Ok, _send!.ProtectRtcp(buffer, packet.Length, out var protectedLength));
-            _socket.SendTo(buffer.AsSpan(0, protectedLength), SocketFlags.None, _server!);
+            SendPacket(buffer.AsSpan(0, protectedLength));
         }
     }
 
     /// <summary>Sends bytes as they are (bad input).</summary>
-    public void SendRaw(ReadOnlySpan<byte> datagram) => _socket.SendTo(datagram, SocketFlags.None, _server!);
+    public void SendRaw(ReadOnlySpan<byte> datagram) => SendPacket(datagram);
+
+    // One datagram, or one RFC 4571 frame on the stream.
+    private void SendPacket(ReadOnlySpan<byte> packet)
+    {
+        if (!_tcp)
+        {
+            _socket.SendTo(packet, SocketFlags.None, _server!);
+            return;
+        }
+
+        var frame = new byte[packet.Length + IceTcpFraming.HeaderLength];
+        Assert.True(IceTcpFraming.TryWriteFrame(packet, frame, out var length));
+        lock (_frameGate)
+        {
+            _socket.Send(frame.AsSpan(0, length), SocketFlags.None);
+        }
+    }
 
     /// <summary>Waits until a received RTP packet matches.</summary>
     public Task<ReceivedRtp> WaitForRtpAsync(Func<ReceivedRtp, bool> match) =>
@@ -182,6 +210,12 @@ internal sealed class LoopbackClientPeer : IDisposable
 
     private void ReceiveLoop()
     {
+        if (_tcp)
+        {
+            ReceiveFrames();
+            return;
+        }
+
         var buffer = new byte[1500];
         _socket.ReceiveTimeout = 20;
         while (!_stop.IsCancellationRequested)
@@ -202,6 +236,48 @@ internal sealed class LoopbackClientPeer : IDisposable
             }
 
             Handle(buffer, length);
+            DriveTimer();
+        }
+    }
+
+    private void ReceiveFrames()
+    {
+        var stream = new byte[2 * (IceTcpFraming.MaxPacketLength + IceTcpFraming.HeaderLength)];
+        var frame = new byte[IceTcpFraming.MaxPacketLength];
+        var filled = 0;
+        _socket.ReceiveTimeout = 20;
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                var read = _socket.Receive(stream.AsSpan(filled), SocketFlags.None);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                filled += read;
+            }
+            catch (SocketException)
+            {
+                DriveTimer();
+                continue;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            var offset = 0;
+            while (IceTcpFraming.TryReadFrame(stream.AsSpan(offset, filled - offset), out var packet, out var consumed))
+            {
+                offset += consumed;
+                packet.CopyTo(frame);
+                Handle(frame, packet.Length);
+            }
+
+            stream.AsSpan(offset, filled - offset).CopyTo(stream);
+            filled -= offset;
             DriveTimer();
         }
     }

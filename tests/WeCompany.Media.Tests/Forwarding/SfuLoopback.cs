@@ -26,9 +26,9 @@ internal sealed class SfuLoopback : IAsyncDisposable
         return new SfuLoopback(server);
     }
 
-    public async Task<(LoopbackClientPeer Client, MediaPeer Peer)> ConnectAsync(string id)
+    public async Task<(LoopbackClientPeer Client, MediaPeer Peer)> ConnectAsync(string id, bool tcp = false)
     {
-        var client = new LoopbackClientPeer();
+        var client = new LoopbackClientPeer(tcp);
         _clients.Add(client);
         var peer = Server.CreatePeer(id, client.Ice.Ufrag, client.Ice.Password, client.Fingerprint);
         await client.ConnectAsync(EndPoint, peer.LocalIceCredentials, Server.Fingerprint);

@@ -1,0 +1,162 @@
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using WeCompany.Protocol;
+using WeCompany.Protocol.Rest;
+using WeCompany.Server.Hosting;
+using Xunit.Abstractions;
+
+namespace WeCompany.Browser.Tests;
+
+// A second, independent WebRTC stack through the SFU: Debian's aiortc publishes a generated video track and
+// subscribes to a Chromium page's camera, both joining one meeting through REST and the signaling socket.
+// facts.md: aiortc never offers 127.0.0.1, so scripts/test-browser.sh gives the namespace's loopback 127.0.0.2 too.
+[Trait("Category", "Browser")]
+public sealed class AiortcInteropTests : IAsyncLifetime
+{
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "wecompany-aiortc-" + Guid.NewGuid().ToString("N"));
+    private readonly ITestOutputHelper _output;
+    private Microsoft.AspNetCore.Builder.WebApplication _app = null!;
+    private HttpClient _http = null!;
+    private Chromium _chromium = null!;
+    private Uri _base = null!;
+
+    public AiortcInteropTests(ITestOutputHelper output) => _output = output;
+
+    public async Task InitializeAsync()
+    {
+        _app = ServerHost.Build(new Dictionary<string, string?>
+        {
+            ["Http:Address"] = "127.0.0.1",
+            ["Http:Port"] = "0",
+            ["Tcp:Port"] = "0",
+            ["Media:Port"] = "0",
+            ["Media:PublicAddresses:0"] = "127.0.0.1",
+            ["Storage:DataDir"] = _dataDir,
+            ["Auth:PasswordIterations"] = "10000",
+            ["Logging:LogLevel:Default"] = "Warning",
+        }, null);
+        await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        _base = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        _http = new HttpClient { BaseAddress = _base, Timeout = TimeSpan.FromSeconds(30) };
+        _chromium = await Chromium.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _chromium.DisposeAsync();
+        _http.Dispose();
+        await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite may hold a file a moment longer; the temp folder is the system's to clean.
+        }
+    }
+
+    [Fact]
+    public async Task AiortcAndChromiumEachDecodeTheOthersVideoThroughTheSfu()
+    {
+        var suffix = Environment.TickCount64 % 100000;
+        var host = await RegisterAsync($"chrome{suffix}");
+        var python = await RegisterAsync($"aiortc{suffix}");
+        var meeting = await CreateMeetingAsync(host.Token);
+
+        var page = await _chromium.NewPageOnAsync(_base);
+        var chrome = new BrowserParticipant(page, host.UserId, $"peer-{host.UserId}");
+        await page.EvaluateAsync("([token, userId, meetingId, peerId]) => window.joinMeeting(token, userId, meetingId, peerId, true)",
+            new object[] { host.Token, host.UserId, meeting.MeetingId, chrome.PeerId });
+        // Connected means the SFU answered the page's offer: its camera is a track of the room.
+        await WaitForAsync(chrome, s => s.State == "connected", "the page did not connect to the SFU");
+
+        await using var aiortc = AiortcPeer.Start();
+        var join = await JoinAsync(python.Token, meeting.MeetingId);
+        var aiortcPeerId = $"aiortc-{python.UserId}";
+        await aiortc.ConnectAsync(WebSocketUri(join.WebsocketUrl), join.SessionToken, meeting.MeetingId, python.UserId, aiortcPeerId);
+        // aiortc 1.4 cannot roll back its own offer, so it publishes once it has answered the SFU's offer of the page's tracks.
+        await aiortc.FirstOfferAnswered.WaitAsync(TimeSpan.FromSeconds(20), CancellationToken.None)
+            .ContinueWith(t => Assert.True(t.IsCompletedSuccessfully, "aiortc never answered the SFU's offer:\n" + aiortc.Log), TaskScheduler.Default);
+        await aiortc.PublishAsync();
+
+        // Chromium decodes aiortc's generated 320x240 video, and keeps decoding.
+        var first = await WaitForAsync(chrome, s => BrowserParticipant.ReceivesFrom(s, aiortcPeerId, audio: false), "Chromium did not decode aiortc's video", aiortc);
+        var firstFrames = BrowserParticipant.FramesFrom(first, aiortcPeerId);
+        var later = await WaitForAsync(chrome, s => BrowserParticipant.FramesFrom(s, aiortcPeerId) > firstFrames + 30, "Chromium's frames from aiortc stopped", aiortc);
+        Assert.Contains(later.Tracks, t => t.Kind == "video" && t.TrackIdentifier.StartsWith(aiortcPeerId + "-", StringComparison.Ordinal) && t.FrameWidth == 320);
+
+        // aiortc decodes the page's 640x480 camera, and keeps decoding.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (aiortc.FramesReceived < 60 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        _output.WriteLine($"aiortc: {aiortc.ConnectionState}, {aiortc.FramesReceived} frames of width {aiortc.FrameWidth} from Chromium; " +
+            $"Chromium: {BrowserParticipant.FramesFrom(later, aiortcPeerId)} frames from aiortc");
+        Assert.True(aiortc.FramesReceived >= 60, $"aiortc decoded {aiortc.FramesReceived} frames from Chromium:\n{aiortc.Log}");
+        Assert.Equal(640, aiortc.FrameWidth);
+        Assert.Empty(await page.EvaluateAsync<object[]>("() => window.errors"));
+    }
+
+    private Uri WebSocketUri(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var absolute) ? absolute
+        : new Uri(new Uri(_base.ToString().Replace("http://", "ws://", StringComparison.Ordinal)), url);
+
+    private async Task<AuthResult> RegisterAsync(string name)
+    {
+        using var response = await _http.PostAsJsonAsync("/api/v1/auth/register",
+            new RegisterRequest(name, name + "@example.test", "correct-horse-battery", name), WireJson.Options);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<ApiResponse<AuthResult>>(WireJson.Options))!.Data;
+    }
+
+    private async Task<MeetingDetails> CreateMeetingAsync(string token)
+    {
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/v1/meetings")
+        {
+            Content = JsonContent.Create(new CreateMeetingRequest("aiortc interop", null, null, 60, 10, false, null), options: WireJson.Options),
+        };
+        create.Headers.Authorization = new("Bearer", token);
+        using var created = await _http.SendAsync(create);
+        created.EnsureSuccessStatusCode();
+        return (await created.Content.ReadFromJsonAsync<ApiResponse<MeetingDetails>>(WireJson.Options))!.Data;
+    }
+
+    private async Task<JoinMeetingResult> JoinAsync(string token, long meetingId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/meetings/{meetingId}/join")
+        {
+            Content = JsonContent.Create(new JoinMeetingRequest(null), options: WireJson.Options),
+        };
+        request.Headers.Authorization = new("Bearer", token);
+        using var response = await _http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<ApiResponse<JoinMeetingResult>>(WireJson.Options))!.Data;
+    }
+
+    private static async Task<PageStats> WaitForAsync(BrowserParticipant participant, Func<PageStats, bool> condition, string failure, AiortcPeer? aiortc = null)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        PageStats stats;
+        do
+        {
+            stats = await participant.StatsAsync();
+            if (condition(stats))
+            {
+                return stats;
+            }
+
+            await Task.Delay(200);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        var errors = await participant.Page.EvaluateAsync<string>("() => JSON.stringify(window.errors)");
+        Assert.Fail($"{failure} within 30 s: {System.Text.Json.JsonSerializer.Serialize(stats)} errors {errors}\n{aiortc?.Log}");
+        return stats;
+    }
+}
