@@ -21,9 +21,9 @@ public sealed class TurnTests(ClusterFixture cluster)
                 (turn.GetProperty("username").GetString()!, turn.GetProperty("credential").GetString()!);
         }
         Assert.True(byNode.Count >= 2, $"Every join was answered by {string.Join(", ", byNode.Keys)}.");
-        foreach (var (node, (username, credential)) in byNode)
+        var allocations = await Task.WhenAll(byNode.Select(async pair => (Node: pair.Key, Result: await cluster.Turn.AllocateAsync(pair.Value.Username, pair.Value.Credential))));
+        foreach (var (node, (allocated, output)) in allocations)
         {
-            var (allocated, output) = await cluster.Turn.AllocateAsync(username, credential);
             Assert.True(allocated, $"coturn refused the credentials signed by {node}:\n{output}");
         }
     }

@@ -118,7 +118,7 @@ public sealed class MeetingSocket : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"No {what} on the socket of user {User.Id} (node {Node}) within {(timeout ?? Timeout).TotalSeconds:0} s.");
+                throw new TimeoutException($"Waited {(timeout ?? Timeout).TotalSeconds:0} s on the socket of user {User.Id} (node {Node}) for {what}.");
             }
         }
     }
