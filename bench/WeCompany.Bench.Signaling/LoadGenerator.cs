@@ -184,9 +184,16 @@ internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
         await Task.WhenAll(senders.Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default)));
         foreach (var c in clients)
         {
-            if (useSignaling)
+            if (useSignaling && c.Socket.State == WebSocketState.Open)
             {
-                await c.Socket.SendAsync("{\"type\":5,\"payload\":{}}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+                try
+                {
+                    await c.Socket.SendAsync("{\"type\":5,\"payload\":{}}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+                }
+                catch (WebSocketException)
+                {
+                    // An overloaded server closes sockets that fall behind (slow consumers); counted already.
+                }
             }
         }
         foreach (var c in clients)

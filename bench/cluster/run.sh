@@ -43,10 +43,13 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyou
 
 run_with_nodes() {
   local n=$1 i ports=() conf=$WORK/wecompany-$n.conf
+  # A database of its own per run: the generator's user names start again at bench1.
+  psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE DATABASE bench$n" >/dev/null
+  local database_url=${PG_URL/Database=postgres/Database=bench$n}
   for i in $(seq 1 "$n"); do
     local http; http=$(free_port); ports+=("$http")
     mkdir -p "$WORK/node$i"
-    WECOMPANY_Storage__Provider=postgres WECOMPANY_Storage__ConnectionString="$PG_URL" \
+    WECOMPANY_Storage__Provider=postgres WECOMPANY_Storage__ConnectionString="$database_url" \
     WECOMPANY_Auth__JwtKey="$JWT_KEY" WECOMPANY_Auth__PasswordIterations=10000 WECOMPANY_Cluster__NodeId="node$i" \
     WECOMPANY_Http__Address=127.0.0.1 WECOMPANY_Http__TrustedProxies__0=127.0.0.1 WECOMPANY_Media__Enabled=false \
     WECOMPANY_Logging__LogLevel__Default=Warning \
@@ -96,4 +99,5 @@ for n in 1 2 3; do
 done
 echo
 # Scaling: delivered msg/s with n nodes over delivered msg/s with one.
-printf '%s\n' "${rows[@]}" | awk -F'|' '{ gsub(/ /, "", $5); d[NR] = $5 } END { for (i = 2; i <= NR; i++) printf "scaling %d nodes / 1 node: %.2fx (%.2fx per added node)\n", i, d[i] / d[1], (d[i] / d[1] - 1) / (i - 1) }'
+printf '%s\n' "${rows[@]}" | awk -F'|' '{ gsub(/ /, "", $5); d[NR] = $5 + 0 }
+  END { for (i = 2; i <= NR; i++) if (d[1] > 0 && d[i] > 0) printf "scaling %d nodes / 1 node: %.2fx (%+.2fx per added node)\n", i, d[i] / d[1], (d[i] / d[1] - 1) / (i - 1); else printf "scaling %d nodes: a run failed (see above)\n", i }'
