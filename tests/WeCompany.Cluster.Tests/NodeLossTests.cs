@@ -4,7 +4,7 @@ namespace WeCompany.Cluster.Tests;
 
 /// <summary>A node that dies (SIGKILL) or is stopped (SIGTERM, drained): its meetings move, nothing acknowledged is lost.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class NodeLossTests(ClusterFixture cluster) : IAsyncLifetime
+public sealed class NodeLossTests(ClusterFixture cluster, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     /// <summary>The promise: clients of a lost node are back in their meeting within 5 s.</summary>
     private static readonly TimeSpan RejoinBound = TimeSpan.FromSeconds(5);
@@ -43,6 +43,7 @@ public sealed class NodeLossTests(ClusterFixture cluster) : IAsyncLifetime
         var elapsed = clock.Elapsed;
         await using var _ = new DisposeAll(moved);
 
+        output.WriteLine($"SIGKILL of {doomed.Id} to every client back in a room: {elapsed.TotalMilliseconds:0} ms");
         Assert.True(elapsed < RejoinBound, $"Rejoining took {elapsed.TotalSeconds:0.00} s.");
         var survivors = moved.Select(s => s.Node).Distinct().ToList();
         Assert.True(survivors.Count == 1 && survivors[0] is not null && survivors[0] != doomed.Id,
