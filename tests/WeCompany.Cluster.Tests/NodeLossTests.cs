@@ -67,7 +67,7 @@ public sealed class NodeLossTests(ClusterFixture cluster, Xunit.Abstractions.ITe
         var acknowledged = await ChatFromEveryoneAsync(meeting, "before");
 
         var clock = Stopwatch.StartNew();
-        draining.Process.Terminate();
+        draining.Terminate();
         var drainWindow = TimeSpan.FromSeconds(ClusterFixture.DrainTimeoutSeconds);
         var moved = await Task.WhenAll(meeting.Sockets.Select(async socket =>
         {

@@ -62,9 +62,25 @@ public sealed class ClusterFixture : IAsyncLifetime
     public ServerNode Node(string id) =>
         _nodes.SingleOrDefault(n => n.Id == id) ?? throw new InvalidOperationException($"No node '{id}' (answers came from an unknown node).");
 
-    /// <summary>Starts every node that is not running (after a test killed or drained one).</summary>
+    /// <summary>
+    /// Brings the cluster back to every node running after a test killed or terminated one: a node still
+    /// shutting down gets its drain window to finish (then SIGKILL), then every stopped node starts again.
+    /// </summary>
     public async Task RestoreAsync()
     {
+        var window = TimeSpan.FromSeconds(DrainTimeoutSeconds + 15);
+        foreach (var node in _nodes.Where(n => n.IsRunning && n.WasTerminated))
+        {
+            try
+            {
+                await node.Process.WaitForExitAsync(window);
+            }
+            catch (TimeoutException)
+            {
+                node.Process.Kill();
+                await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(10));
+            }
+        }
         await Task.WhenAll(_nodes.Where(n => !n.IsRunning).Select(n => n.StartAsync()));
     }
 

@@ -48,12 +48,23 @@ public sealed class ServerNode : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>Whether the running process was sent SIGTERM (it is draining or shutting down).</summary>
+    public bool WasTerminated { get; private set; }
+
+    /// <summary>SIGTERM: a stop by systemd or Docker (the node drains).</summary>
+    public void Terminate()
+    {
+        WasTerminated = true;
+        Process.Terminate();
+    }
+
     public string LogTail() => _process?.LogTail(25) ?? $"--- {Id}: never started";
 
     /// <summary>Starts the process and waits until it answers /readyz with 200 on its own port.</summary>
     public async Task StartAsync()
     {
         _process?.Dispose();
+        WasTerminated = false;
         _process = ChildProcess.Start(Id, Path.Combine(_folder, "server.log"), "dotnet",
             [ServerBinary.Path, "--http-port", HttpPort.ToString(CultureInfo.InvariantCulture),
              "-p", TcpPort.ToString(CultureInfo.InvariantCulture), "--data-dir", DataDir],
