@@ -10,7 +10,13 @@ dotnet build WeCompany.slnx -c Release --nologo -v quiet --no-restore
 status=0
 echo "== web (vitest)"
 (cd web && npm test --silent) || status=1
+# The cluster tier (three server processes, nginx, coturn, PostgreSQL) runs last, after the server tier.
+projects=()
 for project in tests/*/*.Tests.csproj; do
+  [ "$(basename "$project")" = WeCompany.Cluster.Tests.csproj ] || projects+=("$project")
+done
+projects+=(tests/WeCompany.Cluster.Tests/WeCompany.Cluster.Tests.csproj)
+for project in "${projects[@]}"; do
   echo "== $(basename "$project" .csproj)"
   if [ "$(basename "$project")" = WeCompany.Browser.Tests.csproj ]; then
     # Real browsers must run in a loopback-only network namespace: the script makes one.

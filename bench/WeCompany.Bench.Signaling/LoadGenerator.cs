@@ -17,10 +17,23 @@ internal sealed record FanOutResult(long Offered, double DeliveredPerSecond, dou
 internal sealed record LatencyResult(double P50, double P99, int Count);
 
 /// <summary>Drives either server over real sockets from this process.</summary>
-internal sealed class LoadGenerator(int signalingPort, int baselinePort)
+internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
 {
     private static readonly byte[] Marker = "t="u8.ToArray();
-    private readonly HttpClient _http = new() { BaseAddress = new Uri($"http://127.0.0.1:{signalingPort}"), Timeout = TimeSpan.FromSeconds(30) };
+    private readonly HttpClient _http = new(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = TrustLoopback(signalingBase) } })
+    {
+        BaseAddress = signalingBase,
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    public LoadGenerator(int signalingPort, int baselinePort)
+        : this(new Uri($"http://127.0.0.1:{signalingPort}"), baselinePort)
+    {
+    }
+
+    // The cluster bench's gateway (nginx on loopback) has a self-signed certificate made for the run.
+    private static System.Net.Security.RemoteCertificateValidationCallback TrustLoopback(Uri target) =>
+        (_, _, _, errors) => errors == System.Net.Security.SslPolicyErrors.None || target.IsLoopback;
     private int _nextBareRoom;
 
     private BenchMeetings Meetings => field ??= new BenchMeetings(_http);
@@ -36,7 +49,9 @@ internal sealed class LoadGenerator(int signalingPort, int baselinePort)
     private async Task<Client> JoinSignalingAsync(BenchSeat seat)
     {
         var socket = new ClientWebSocket();
-        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{signalingPort}/ws/signaling?token={Uri.EscapeDataString(seat.SessionToken)}&meeting_id={seat.MeetingId}&user_id={seat.UserId}&peer_id=p{seat.UserId}"), CancellationToken.None);
+        socket.Options.RemoteCertificateValidationCallback = TrustLoopback(signalingBase);
+        var ws = signalingBase.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
+        await socket.ConnectAsync(new Uri($"{ws}://{signalingBase.Authority}/ws/signaling?token={Uri.EscapeDataString(seat.SessionToken)}&meeting_id={seat.MeetingId}&user_id={seat.UserId}&peer_id=p{seat.UserId}"), CancellationToken.None);
         await socket.SendAsync("{\"type\":4,\"payload\":{}}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
         var buffer = new byte[256 * 1024];
         while (true)
@@ -169,9 +184,16 @@ internal sealed class LoadGenerator(int signalingPort, int baselinePort)
         await Task.WhenAll(senders.Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default)));
         foreach (var c in clients)
         {
-            if (useSignaling)
+            if (useSignaling && c.Socket.State == WebSocketState.Open)
             {
-                await c.Socket.SendAsync("{\"type\":5,\"payload\":{}}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+                try
+                {
+                    await c.Socket.SendAsync("{\"type\":5,\"payload\":{}}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+                }
+                catch (WebSocketException)
+                {
+                    // An overloaded server closes sockets that fall behind (slow consumers); counted already.
+                }
             }
         }
         foreach (var c in clients)

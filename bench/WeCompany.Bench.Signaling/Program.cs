@@ -17,6 +17,19 @@ switch (mode)
         return;
 }
 
+if (mode == "gateway")
+{
+    // "gateway <base url> [rooms=6] [seconds=6]": fan-out through an already running gateway (bench/cluster/run.sh).
+    var gatewayOptions = args.Skip(2).Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+    var gateway = new LoadGenerator(new Uri(args[1]), 0);
+    var gatewayRooms = int.Parse(gatewayOptions.GetValueOrDefault("rooms") ?? "6", CultureInfo.InvariantCulture);
+    var gatewaySize = int.Parse(gatewayOptions.GetValueOrDefault("size") ?? "100", CultureInfo.InvariantCulture);
+    var gatewaySeconds = int.Parse(gatewayOptions.GetValueOrDefault("seconds") ?? "6", CultureInfo.InvariantCulture);
+    var result = await gateway.FanOutAsync(useSignaling: true, gatewayRooms, gatewaySize, gatewaySeconds, frameBytes: 0);
+    Console.WriteLine(result.Row(gatewayRooms, gatewayOptions.GetValueOrDefault("label") ?? "gateway"));
+    return;
+}
+
 var options = args.Skip(1).Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
 var rooms = (options.GetValueOrDefault("rooms") ?? "1,2,4").Split(',', StringSplitOptions.RemoveEmptyEntries).Where(r => r != "none").Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
 var seconds = int.Parse(options.GetValueOrDefault("seconds") ?? "6", CultureInfo.InvariantCulture);

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using Dapper;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
@@ -97,11 +96,8 @@ public static class ServerHost
         {
             policy.WithOrigins(http.AllowedOrigins).WithMethods("GET", "POST", "PUT", "DELETE").WithHeaders("Content-Type", "Authorization");
         }));
-        services.Configure<ForwardedHeadersOptions>(o =>
-        {
-            // Only loopback proxies (nginx on the same host) are trusted by default.
-            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
-        });
+        // Forwarded headers: only from Http:TrustedProxies (the gateway); none by default.
+        services.AddTrustedProxies();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "WeCompany API";

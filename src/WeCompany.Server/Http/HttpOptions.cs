@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace WeCompany.Server.Http;
 
 /// <summary>The HTTP surface. Section "Http".</summary>
-public sealed class HttpOptions
+public sealed class HttpOptions : IValidatableObject
 {
     /// <summary>Port for REST, signaling and the web client.</summary>
     [Range(0, 65535)]
@@ -28,4 +28,14 @@ public sealed class HttpOptions
 
     /// <summary>Folder of the built web client; empty: wwwroot beside the server binary.</summary>
     public string? WebRoot { get; set; }
+
+    /// <summary>
+    /// Addresses or CIDR ranges of reverse proxies (the nginx gateway) whose X-Forwarded-For/Proto/Host are
+    /// believed. Empty by default: the headers are ignored, as a client reaching the node directly could forge them.
+    /// </summary>
+    public string[] TrustedProxies { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        TrustedProxies.Where(entry => !Http.TrustedProxies.IsValidEntry(entry))
+            .Select(entry => new ValidationResult($"Http:TrustedProxies: '{entry}' is neither an IP address nor a CIDR range.", [nameof(TrustedProxies)]));
 }

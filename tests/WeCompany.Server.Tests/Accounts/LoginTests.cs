@@ -9,15 +9,26 @@ public sealed class LoginTests
         new(HttpMethod.Post, "api/v1/auth/login")
         {
             Content = JsonContent.Create(new { username, password }),
-            // The server trusts X-Forwarded-For from loopback proxies (nginx beside it); tests use that to speak from many addresses.
+            // The tests' servers trust X-Forwarded-For from loopback (as from nginx beside them), to speak from many addresses.
             Headers = { { "X-Forwarded-For", fromAddress } },
         };
+
+    // Http:TrustedProxies is empty by default (headers ignored); these servers trust the test itself as their gateway.
+    private static Dictionary<string, string?> BehindLoopbackProxy(params (string Key, string Value)[] more)
+    {
+        var settings = new Dictionary<string, string?> { ["Http:TrustedProxies:0"] = "127.0.0.1" };
+        foreach (var (key, value) in more)
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
 
     [Theory]
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task LoginAnswersTheSpecificationShape(StoreKind store)
     {
-        await using var server = await Stores.StartAsync(store);
+        await using var server = await Stores.StartAsync(store, BehindLoopbackProxy());
         var user = await server.RegisterAsync("user123");
         var data = await ApiAssert.SuccessAsync(await server.Client.SendAsync(Login("USER123", "SecurePass123!", "10.0.0.1")));
         Assert.Equal(user.UserId, data.GetProperty("user_id").GetInt64());
@@ -31,7 +42,7 @@ public sealed class LoginTests
     [Fact]
     public async Task UnknownUserAndWrongPasswordGetTheSameAnswer()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(BehindLoopbackProxy());
         await server.RegisterAsync("erin");
         var wrong = await ApiAssert.ErrorAsync(await server.Client.SendAsync(Login("erin", "WrongPass123!", "10.0.0.2")), HttpStatusCode.Unauthorized, 10001);
         var unknown = await ApiAssert.ErrorAsync(await server.Client.SendAsync(Login("nobody", "WrongPass123!", "10.0.0.3")), HttpStatusCode.Unauthorized, 10001);
@@ -42,7 +53,7 @@ public sealed class LoginTests
     [Fact]
     public async Task RepeatedFailuresOnOneAccountAreThrottledWith429AndRetryAfter()
     {
-        await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Auth:MaxFailuresPerAccount"] = "5" });
+        await using var server = await TestServer.StartAsync(BehindLoopbackProxy(("Auth:MaxFailuresPerAccount", "5")));
         await server.RegisterAsync("frank");
         for (var i = 0; i < 5; i++)
         {
@@ -60,7 +71,7 @@ public sealed class LoginTests
     [Fact]
     public async Task TheAccountThrottleSurvivesASuccessfulLoginFromAnotherAddress()
     {
-        await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Auth:MaxFailuresPerAccount"] = "4" });
+        await using var server = await TestServer.StartAsync(BehindLoopbackProxy(("Auth:MaxFailuresPerAccount", "4")));
         await server.RegisterAsync("heidi");
         for (var i = 0; i < 3; i++)
         {
@@ -75,7 +86,7 @@ public sealed class LoginTests
     [Fact]
     public async Task TenThousandRapidFailedLoginsAreThrottledWhileTheServerStillAnswersOthers()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(BehindLoopbackProxy());
         await server.RegisterAsync("ivan");
         var statuses = new System.Collections.Concurrent.ConcurrentDictionary<HttpStatusCode, int>();
         await Parallel.ForAsync(0, 10_000, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
@@ -93,7 +104,7 @@ public sealed class LoginTests
     [Fact]
     public async Task MissingFieldsReturn400()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(BehindLoopbackProxy());
         await ApiAssert.ErrorAsync(await server.Client.PostAsJsonAsync("api/v1/auth/login", new { username = "x" }), HttpStatusCode.BadRequest, 90001);
         await ApiAssert.ErrorAsync(await server.Client.PostAsJsonAsync("api/v1/auth/login", new { password = "x" }), HttpStatusCode.BadRequest, 90001);
     }

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+
+namespace WeCompany.Cluster.Tests;
+
+/// <summary>A node that dies (SIGKILL) or is stopped (SIGTERM, drained): its meetings move, nothing acknowledged is lost.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class NodeLossTests(ClusterFixture cluster, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    /// <summary>The issue's promise: clients of a lost node are back in their meeting within 5 s.</summary>
+    private static readonly TimeSpan RejoinBound = TimeSpan.FromSeconds(5);
+
+    // Every test starts with the whole cluster, whatever the previous one killed.
+    public Task InitializeAsync() => cluster.RestoreAsync();
+
+    public Task DisposeAsync() => cluster.RestoreAsync();
+
+    private static async Task<Dictionary<long, string>> ChatFromEveryoneAsync(ClusterMeeting meeting, string label)
+    {
+        var acknowledged = new Dictionary<long, string>();
+        foreach (var socket in meeting.Sockets)
+        {
+            var content = $"{label} from {socket.User.Id} {Guid.NewGuid():N}";
+            acknowledged[await socket.ChatAsync(content)] = content;
+        }
+        return acknowledged;
+    }
+
+    [Fact]
+    public async Task WhenTheHostingNodeIsKilledItsClientsRejoinOnASurvivorWithin5sAndNoAcknowledgedChatIsLost()
+    {
+        await using var meeting = await ClusterMeeting.StartAsync(cluster, others: 2);
+        var doomed = cluster.Node(meeting.HostingNode());
+        var acknowledged = await ChatFromEveryoneAsync(meeting, "before");
+
+        var clock = Stopwatch.StartNew();
+        doomed.Process.Kill();
+        var moved = await Task.WhenAll(meeting.Sockets.Select(async socket =>
+        {
+            // The gateway drops the client's connection when the node's side goes.
+            await socket.Closed.WaitAsync(RejoinBound);
+            return await meeting.RejoinAsync(socket.User, clock, RejoinBound);
+        }));
+        var elapsed = clock.Elapsed;
+        await using var _ = new DisposeAll(moved);
+
+        output.WriteLine($"SIGKILL of {doomed.Id} to every client back in a room: {elapsed.TotalMilliseconds:0} ms");
+        Assert.True(elapsed < RejoinBound, $"Rejoining took {elapsed.TotalSeconds:0.00} s.");
+        var survivors = moved.Select(s => s.Node).Distinct().ToList();
+        Assert.True(survivors.Count == 1 && survivors[0] is not null && survivors[0] != doomed.Id,
+            $"After {doomed.Id} died the participants are on [{string.Join(", ", survivors)}].");
+
+        // The meeting goes on where it landed, and its history is whole.
+        var after = "after " + Guid.NewGuid().ToString("N");
+        acknowledged[await moved[0].ChatAsync(after)] = after;
+        foreach (var socket in moved)
+        {
+            await socket.WaitForAsync(m => MeetingSocket.IsChat(m, after), "the chat sent after the move");
+        }
+        ClusterMeeting.AssertHistoryHolds(await moved[1].User.ChatHistoryAsync(meeting.Id), acknowledged);
+    }
+
+    [Fact]
+    public async Task ATerminatedNodeTellsItsClientsToMoveThenExitsCleanlyAndNothingIsLost()
+    {
+        await using var meeting = await ClusterMeeting.StartAsync(cluster, others: 2);
+        var draining = cluster.Node(meeting.HostingNode());
+        var acknowledged = await ChatFromEveryoneAsync(meeting, "before");
+
+        var clock = Stopwatch.StartNew();
+        draining.Terminate();
+        var drainWindow = TimeSpan.FromSeconds(ClusterFixture.DrainTimeoutSeconds);
+        var moved = await Task.WhenAll(meeting.Sockets.Select(async socket =>
+        {
+            var notice = await socket.WaitForAsync(m => m.GetProperty("type").GetInt32() == 13
+                && m.GetProperty("payload").GetProperty("code").ValueKind == System.Text.Json.JsonValueKind.String
+                && m.GetProperty("payload").GetProperty("code").GetString() == "node_draining", "the drain notice (error node_draining)", drainWindow);
+            var (code, reason) = await socket.Closed.WaitAsync(drainWindow);
+            Assert.True(code == 1012, $"The draining node closed the socket with {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no close frame"} ({reason}), not 1012.");
+            return await meeting.RejoinAsync(socket.User, Stopwatch.StartNew(), RejoinBound);
+        }));
+        await using var _ = new DisposeAll(moved);
+
+        var survivors = moved.Select(s => s.Node).Distinct().ToList();
+        Assert.True(survivors.Count == 1 && survivors[0] is not null && survivors[0] != draining.Id,
+            $"After {draining.Id} drained the participants are on [{string.Join(", ", survivors)}].");
+        var exit = await draining.Process.WaitForExitAsync(drainWindow + TimeSpan.FromSeconds(15));
+        Assert.True(exit == 0, $"The drained node exited with {exit} after {clock.Elapsed.TotalSeconds:0.0} s.\n{draining.LogTail()}");
+
+        var after = "after " + Guid.NewGuid().ToString("N");
+        acknowledged[await moved[0].ChatAsync(after)] = after;
+        ClusterMeeting.AssertHistoryHolds(await moved[2].User.ChatHistoryAsync(meeting.Id), acknowledged);
+    }
+
+    private sealed class DisposeAll(IEnumerable<MeetingSocket> sockets) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var socket in sockets)
+            {
+                await socket.DisposeAsync();
+            }
+        }
+    }
+}
