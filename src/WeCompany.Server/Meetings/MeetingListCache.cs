@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 
 namespace WeCompany.Server.Meetings;
 
@@ -19,14 +20,15 @@ public sealed class MeetingListRow
 /// four indexes and maps rows, many times the cost of the rest of the request; the answer only changes when a
 /// meeting is created, edited, ended or deleted, or someone joins, leaves, is kicked or changes role. Every such
 /// write on this node calls <see cref="Invalidate"/> before it answers, so its author (and everyone on this node)
-/// sees the change on the next read; writes on other cluster nodes show within <see cref="Lifetime"/>, when the
+/// sees the change on the next read; writes on other cluster nodes show within <see cref="Lifetime"/>
+/// (<see cref="MeetingsOptions.ListCacheMilliseconds"/>), when the
 /// entry expires, and so does a host's new display name (a profile write, which meetings do not hear of).
 /// Thread-safe and bounded.
 /// </summary>
-public sealed class MeetingListCache(TimeProvider time)
+public sealed class MeetingListCache(TimeProvider time, IOptions<MeetingsOptions> options)
 {
     /// <summary>How stale a page or total may be after a write on another node.</summary>
-    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(1);
+    public TimeSpan Lifetime { get; } = TimeSpan.FromMilliseconds(options.Value.ListCacheMilliseconds);
 
     // 50k (user, page) entries is far past one node's load of listing users; past it the table starts afresh.
     private const int MaxEntries = 50_000;

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using WeCompany.Server.Meetings;
 using WeCompany.Server.Storage;
 
@@ -8,10 +9,24 @@ namespace WeCompany.Server.Tests.Meetings;
 /// <summary>
 /// The meeting list is answered from <see cref="MeetingListCache"/>: these tests prove that whoever changes a meeting
 /// on this node sees the change on their very next list, and that a change written by another node shows within
-/// the cache's lifetime.
+/// the cache's lifetime. The first two run with a lifetime of a minute, so only the invalidation can show a change.
 /// </summary>
 public sealed class MeetingListFreshnessTests
 {
+    private static readonly Dictionary<string, string?> LongLivedCache = new() { ["Meetings:ListCacheMilliseconds"] = "60000" };
+
+    /// <summary>Another cluster node: its own store and cache over the same database, so this node hears nothing of its writes.</summary>
+    private static async Task<long> InsertFromAnotherNodeAsync(TestServer server, long hostId, string title)
+    {
+        var otherNode = new MeetingStore(server.Service<Database>(), new MeetingListCache(TimeProvider.System, Options.Create(new MeetingsOptions())));
+        var fields = new MeetingFields(title, "", DateTimeOffset.UtcNow.AddHours(2).ToUnixTimeMilliseconds(), 60, 10,
+            IsPublic: true, EnableRecording: false, EnableAiAnalysis: false, RequirePassword: false, PasswordHash: null);
+        var written = await otherNode.InsertAsync(MeetingCode.New(), hostId, fields, [], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), CancellationToken.None)
+            .WaitAsync(MeetingKit.Timeout);
+        Assert.NotNull(written);
+        return written.Id;
+    }
+
     private static async Task<JsonElement> ListAsync(MeetingUser user, string query = "") =>
         await ApiAssert.SuccessAsync(await user.Client.GetAsync("api/v1/meetings?page=1&page_size=20" + query).WaitAsync(MeetingKit.Timeout));
 
@@ -23,7 +38,7 @@ public sealed class MeetingListFreshnessTests
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task EveryWriteShowsInTheNextListOfTheUserWhoMadeIt(StoreKind store)
     {
-        await using var server = await Stores.StartAsync(store);
+        await using var server = await Stores.StartAsync(store, LongLivedCache);
         var host = await server.UserAsync();
         var guest = await server.UserAsync();
         var other = await server.UserAsync();
@@ -31,10 +46,15 @@ public sealed class MeetingListFreshnessTests
         Assert.Equal(1, (await ListAsync(host)).GetProperty("total").GetInt64());
         Assert.NotNull(Row(await ListAsync(guest), first));
 
-        // Create: the next list has it, and the total counts it.
+        // The list is served from memory: a write this node did not make does not show yet...
+        var remote = await InsertFromAnotherNodeAsync(server, host.Id, "remote");
+        Assert.Null(Row(await ListAsync(host), remote));
+
+        // ... a create on this node does, at once, with the total counting both.
         var second = await host.CreateMeetingIdAsync(b => { b["is_public"] = true; b["title"] = "second"; });
         var listed = await ListAsync(host);
-        Assert.Equal(2, listed.GetProperty("total").GetInt64());
+        Assert.Equal(3, listed.GetProperty("total").GetInt64());
+        Assert.NotNull(Row(listed, remote));
         Assert.Equal("second", Row(listed, second)!.Value.GetProperty("title").GetString());
         Assert.NotNull(Row(await ListAsync(guest), second));
 
@@ -70,7 +90,7 @@ public sealed class MeetingListFreshnessTests
         await ApiAssert.SuccessAsync(await host.Client.DeleteAsync($"api/v1/meetings/{second}").WaitAsync(MeetingKit.Timeout));
         listed = await ListAsync(host);
         Assert.Null(Row(listed, second));
-        Assert.Equal(1, listed.GetProperty("total").GetInt64());
+        Assert.Equal(2, listed.GetProperty("total").GetInt64());
         Assert.NotNull(Row(listed, first));
     }
 
@@ -78,7 +98,7 @@ public sealed class MeetingListFreshnessTests
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task PagesAndTotalsStayRightWhenEarlierPagesWereListedBeforeAWrite(StoreKind store)
     {
-        await using var server = await Stores.StartAsync(store);
+        await using var server = await Stores.StartAsync(store, LongLivedCache);
         var host = await server.UserAsync();
         // Starting 60, 61, ... 64 minutes from now: the list shows them newest start first.
         var ids = new List<long>();
@@ -112,19 +132,15 @@ public sealed class MeetingListFreshnessTests
         await host.CreateMeetingIdAsync(b => b["is_public"] = true);
         Assert.Equal(1, (await ListAsync(host)).GetProperty("total").GetInt64());
 
-        // Another node: its own store and cache over the same database, so this node hears nothing of the write.
-        var otherNode = new MeetingStore(server.Service<Database>(), new MeetingListCache(TimeProvider.System));
-        var fields = new MeetingFields("from another node", "", DateTimeOffset.UtcNow.AddHours(2).ToUnixTimeMilliseconds(), 60, 10,
-            IsPublic: true, EnableRecording: false, EnableAiAnalysis: false, RequirePassword: false, PasswordHash: null);
-        var written = await otherNode.InsertAsync(MeetingCode.New(), host.Id, fields, [], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), CancellationToken.None)
-            .WaitAsync(MeetingKit.Timeout);
-        Assert.NotNull(written);
+        var written = await InsertFromAnotherNodeAsync(server, host.Id, "from another node");
         var since = DateTime.UtcNow;
+        var lifetime = server.Service<MeetingListCache>().Lifetime;
+        Assert.Equal(TimeSpan.FromSeconds(1), lifetime);
 
-        await MeetingKit.EventuallyAsync(async () => Row(await ListAsync(host), written.Id) is not null,
-            MeetingListCache.Lifetime + TimeSpan.FromSeconds(5), "the other node's meeting in the list");
+        await MeetingKit.EventuallyAsync(async () => Row(await ListAsync(host), written) is not null,
+            lifetime + TimeSpan.FromSeconds(5), "the other node's meeting in the list");
         // Not asserted tighter than the lifetime plus the machine's scheduling slack.
-        Assert.True(DateTime.UtcNow - since < MeetingListCache.Lifetime + TimeSpan.FromSeconds(5));
+        Assert.True(DateTime.UtcNow - since < lifetime + TimeSpan.FromSeconds(5));
         Assert.Equal(2, (await ListAsync(host)).GetProperty("total").GetInt64());
     }
 }
