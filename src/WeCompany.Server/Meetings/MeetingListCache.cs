@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using WeCompany.Protocol.Rest;
 
 namespace WeCompany.Server.Meetings;
 
@@ -34,10 +35,11 @@ public sealed class MeetingListCache(TimeProvider time, IOptions<MeetingsOptions
     private const int MaxEntries = 50_000;
     private readonly ConcurrentDictionary<(long UserId, string Status), Entry<long>> _totals = new();
     private readonly ConcurrentDictionary<(long UserId, string Status, int Offset, int Limit), Entry<Page>> _pages = new();
+    private readonly ConcurrentDictionary<(long UserId, string Status, int Offset, int Limit, long Generation), Task<Page>> _reading = new();
     private long _generation;
 
-    /// <summary>A page of the list with the list's total.</summary>
-    public sealed record Page(IReadOnlyList<MeetingListRow> Rows, long Total);
+    /// <summary>A page of the list as answered, with the list's total.</summary>
+    public sealed record Page(IReadOnlyList<MeetingSummary> Items, long Total);
 
     private readonly record struct Entry<T>(T Value, long Generation, DateTimeOffset Expires);
 
@@ -51,8 +53,42 @@ public sealed class MeetingListCache(TimeProvider time, IOptions<MeetingsOptions
     public bool TryGetPage(long userId, string? status, int offset, int limit, out Page? page) =>
         TryGet(_pages, (userId, status ?? "", offset, limit), out page);
 
-    public void SetPage(long userId, string? status, int offset, int limit, Page page, long generation) =>
-        Set(_pages, (userId, status ?? "", offset, limit), page, generation);
+    /// <summary>
+    /// Reads a page that is not in memory with <paramref name="read"/> and remembers it. Requests for the same page that
+    /// arrive while it is being read (in the same generation) wait for that read instead of each querying the store:
+    /// when a popular page expires, the store sees one query, not one per waiting request.
+    /// </summary>
+    public async Task<Page> LoadPageAsync(long userId, string? status, int offset, int limit, Func<Task<Page>> read, CancellationToken ct)
+    {
+        // The generation is read before the store: a write that lands during the read makes the result unremembered,
+        // and requests arriving after that write start a read of their own.
+        var generation = Generation;
+        var key = (userId, status ?? "", offset, limit, generation);
+        var mine = new TaskCompletionSource<Page>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reading = _reading.GetOrAdd(key, mine.Task);
+        if (reading != mine.Task)
+        {
+            return await reading.WaitAsync(ct);
+        }
+        try
+        {
+            var page = await read();
+            Set(_pages, (userId, status ?? "", offset, limit), page, generation);
+            mine.SetResult(page);
+            return page;
+        }
+        catch (Exception e)
+        {
+            mine.SetException(e);
+            // Observed here so that a failed read nobody else waited for is not reported as unobserved.
+            _ = mine.Task.Exception;
+            throw;
+        }
+        finally
+        {
+            _reading.TryRemove(KeyValuePair.Create(key, mine.Task));
+        }
+    }
 
     /// <summary>Called after every write that can change who sees which meeting, a meeting's fields, status or count.</summary>
     public void Invalidate() => Interlocked.Increment(ref _generation);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using WeCompany.Protocol.Rest;
 using WeCompany.Server.Storage;
 
 namespace WeCompany.Server.Meetings;
@@ -102,7 +103,13 @@ public sealed class MeetingStore(Database database, MeetingListCache cache)
         {
             return cached!;
         }
-        var generation = cache.Generation;
+        return await cache.LoadPageAsync(userId, status, offset, limit, () => ReadPageAsync(userId, status, offset, limit), ct);
+    }
+
+    // Not cancellable: requests waiting for the same page share this read (see MeetingListCache.LoadPageAsync).
+    private async Task<MeetingListCache.Page> ReadPageAsync(long userId, string? status, int offset, int limit)
+    {
+        var ct = CancellationToken.None;
         var filter = status is null ? "" : " AND status = @status";
         var joinedFilter = status is null ? "" : " AND m.status = @status";
         var window = offset + limit;
@@ -132,9 +139,15 @@ public sealed class MeetingStore(Database database, MeetingListCache cache)
             """,
             new { userId, status, limit, offset, window }, cancellationToken: ct))).AsList();
         var total = offset == 0 && rows.Count < limit ? rows.Count : await TotalAsync(connection, userId, status, joinedFilter, ct);
-        var page = new MeetingListCache.Page(rows, total);
-        cache.SetPage(userId, status, offset, limit, page, generation);
-        return page;
+        // Built once per read, then shared by every request the cache answers.
+        var items = new MeetingSummary[rows.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            var m = rows[i];
+            items[i] = new MeetingSummary(m.Id, m.Code, m.Title, m.HostName, MeetingView.Time(m.StartTime), m.Status,
+                m.Status == MeetingStatuses.Active ? m.PresentCount : 0);
+        }
+        return new MeetingListCache.Page(items, total);
     }
 
     private async Task<long> TotalAsync(DbConnection connection, long userId, string? status, string filter, CancellationToken ct)
