@@ -42,7 +42,13 @@ public static class WireJson
         {
             var utc = value.UtcDateTime;
             var format = utc.Millisecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
-            writer.WriteStringValue(utc.ToString(format, CultureInfo.InvariantCulture));
+            // Formatted on the stack: lists write a time per row, and a string each was garbage per response.
+            Span<char> text = stackalloc char[32];
+            if (!utc.TryFormat(text, out var written, format, CultureInfo.InvariantCulture))
+            {
+                throw new JsonException("The time does not fit the wire format.");
+            }
+            writer.WriteStringValue(text[..written]);
         }
     }
 }

@@ -127,7 +127,7 @@ public static class ServerHost
         services.AddOptions<MeetingsOptions>().BindConfiguration("Meetings").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TurnOptions>().BindConfiguration("Turn").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TurnCredentials>();
-        services.AddSingleton<MeetingListTotals>();
+        services.AddSingleton<MeetingListCache>();
         services.AddSingleton<MeetingStore>();
         services.AddSingleton<ParticipantStore>();
         services.AddSingleton<MeetingService>();

@@ -48,6 +48,19 @@ public sealed class ParticipantRecord
     public MeetingRole ParsedRole => MeetingRoles.TryParse(Role, out var role) ? role : MeetingRole.Audience;
 }
 
+/// <summary>What a join checks, read in one query: the meeting's state and the user's participant row, if any.</summary>
+public sealed class JoinProbe
+{
+    public string Status { get; init; } = MeetingStatuses.Scheduled;
+    public long HostId { get; init; }
+    public bool RequirePassword { get; init; }
+    public string? PasswordHash { get; init; }
+    public long? ParticipantId { get; init; }
+    public string? ParticipantRole { get; init; }
+    public long? LeftAt { get; init; }
+    public long? KickedAt { get; init; }
+}
+
 /// <summary>The fields a create or update writes.</summary>
 public sealed record MeetingFields(
     string Title,

@@ -32,7 +32,8 @@ public sealed partial class MeetingService
         {
             return ApiError.Validation("role must be participant or audience");
         }
-        var meeting = await meetings.FindByIdAsync(meetingId, ct);
+        // One read answers every check of a join, and all of an idempotent re-join: the meeting and the user's row.
+        var meeting = await participants.ProbeAsync(meetingId, user.UserId, ct);
         if (meeting is null)
         {
             return NotFound();
@@ -42,15 +43,14 @@ public sealed partial class MeetingService
             return Ended();
         }
         var isHost = meeting.HostId == user.UserId;
-        var existing = await participants.FindAsync(meetingId, user.UserId, ct);
-        if (existing?.KickedAt is not null)
+        if (meeting.KickedAt is not null)
         {
             return Kicked();
         }
-        if (existing is { IsPresent: true })
+        if (meeting is { ParticipantId: { } present, LeftAt: null })
         {
             // Already in: answer again without touching the store (no write lock, no second seat).
-            return Admitted(user, meetingId, existing, publicBase);
+            return Admitted(user, meetingId, present, meeting.ParticipantRole!, publicBase);
         }
         // The host and those already in do not need the password again; everyone else does.
         if (!isHost && meeting.RequirePassword && meeting.PasswordHash is not null)
@@ -88,13 +88,13 @@ public sealed partial class MeetingService
             _joins.Increment();
             Log.Joined(logger, meetingId, user.UserId, participant!.Role);
         }
-        return Admitted(user, meetingId, participant!, publicBase);
+        return Admitted(user, meetingId, participant!.Id, participant.Role, publicBase);
     }
 
-    private JoinMeetingResult Admitted(AuthenticatedUser user, long meetingId, ParticipantRecord participant, string publicBase)
+    private JoinMeetingResult Admitted(AuthenticatedUser user, long meetingId, long participantId, string role, string publicBase)
     {
         var token = tokens.IssueMeetingSessionToken(user, meetingId, TimeSpan.FromSeconds(Options.SessionTokenSeconds));
-        return new JoinMeetingResult(meetingId, participant.Id, participant.Role, WebSocketUrl(publicBase), IceServers(user.UserId), token);
+        return new JoinMeetingResult(meetingId, participantId, role, WebSocketUrl(publicBase), IceServers(user.UserId), token);
     }
 
     /// <summary>Takes the user out of the meeting (REST leave, or signaling when the socket closes).</summary>

@@ -97,9 +97,7 @@ public sealed partial class MeetingService(
         }
         // Larger pages are served at the cap rather than refused: the answer's page_size says what was used.
         size = Math.Min(size, MeetingRules.MaxPageSize);
-        var (rows, total) = await meetings.ListAsync(userId, status, (number - 1) * size, size, ct);
-        var items = rows.Select(m => new MeetingSummary(m.Id, m.Code, m.Title, m.HostName, MeetingView.Time(m.StartTime), m.Status,
-            m.Status == MeetingStatuses.Active ? m.PresentCount : 0)).ToArray();
+        var (items, total) = await meetings.ListAsync(userId, status, (number - 1) * size, size, ct);
         return new MeetingPage(items, total, number, size, (int)((total + size - 1) / size));
     }
 

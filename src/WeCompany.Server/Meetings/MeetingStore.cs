@@ -1,5 +1,6 @@
-using System.Text;
+using System.Data.Common;
 using Dapper;
+using WeCompany.Protocol.Rest;
 using WeCompany.Server.Storage;
 
 namespace WeCompany.Server.Meetings;
@@ -8,7 +9,7 @@ namespace WeCompany.Server.Meetings;
 /// Meetings and invitations in the store (participants are in <see cref="ParticipantStore"/>). Every query runs
 /// on SQLite and PostgreSQL. Thread-safe: each call opens its own pooled connection.
 /// </summary>
-public sealed class MeetingStore(Database database, MeetingListTotals totals)
+public sealed class MeetingStore(Database database, MeetingListCache cache)
 {
     internal const string Columns =
         "m.id, m.code, m.title, m.description, m.host_id, " +
@@ -32,7 +33,7 @@ public sealed class MeetingStore(Database database, MeetingListTotals totals)
         }
         finally
         {
-            totals.Invalidate();
+            cache.Invalidate();
         }
     }
 
@@ -92,31 +93,70 @@ public sealed class MeetingStore(Database database, MeetingListTotals totals)
             $"SELECT COUNT(*) FROM meetings m WHERE m.id = @id AND {Visible}", new { id, userId }, cancellationToken: ct)) > 0;
     }
 
-    /// <summary>One page of the meetings <paramref name="userId"/> may see, newest start first, and the total.</summary>
-    public async Task<(IReadOnlyList<MeetingRecord> Rows, long Total)> ListAsync(long userId, string? status, int offset, int limit, CancellationToken ct)
+    /// <summary>
+    /// One page of the meetings <paramref name="userId"/> may see, newest start first, and the total. Answered from
+    /// <see cref="MeetingListCache"/> while no write on this node changed meetings since (and for at most its lifetime).
+    /// </summary>
+    public async Task<MeetingListCache.Page> ListAsync(long userId, string? status, int offset, int limit, CancellationToken ct)
     {
-        var filter = status is null ? "" : " AND m.status = @status";
+        if (cache.TryGetPage(userId, status, offset, limit, out var cached))
+        {
+            return cached!;
+        }
+        return await cache.LoadPageAsync(userId, status, offset, limit, () => ReadPageAsync(userId, status, offset, limit), ct);
+    }
+
+    // Not cancellable: requests waiting for the same page share this read (see MeetingListCache.LoadPageAsync).
+    private async Task<MeetingListCache.Page> ReadPageAsync(long userId, string? status, int offset, int limit)
+    {
+        var ct = CancellationToken.None;
+        var filter = status is null ? "" : " AND status = @status";
+        var joinedFilter = status is null ? "" : " AND m.status = @status";
+        var window = offset + limit;
         await using var connection = await database.OpenAsync(ct);
-        // The page walks the (start_time, id) index newest first and stops after offset + limit visible rows; a
-        // window COUNT(*) OVER () here would visit every visible meeting, so the total is counted apart. The host
-        // names are joined to the page only: joined inside, the planner may start from users and sort everything.
-        var rows = (await connection.QueryAsync<MeetingRecord>(new CommandDefinition(
+        // What the user may see is a union of four index-driven parts, each read newest start first and cut after
+        // offset + limit rows (public meetings, the ones they host, joined, were invited to); the merge sorts at most
+        // 4 × (offset + limit) ids. One predicate with OR over the whole table would walk the list index until it
+        // found enough visible rows, which is every row for a user who may see few of many meetings.
+        var rows = (await connection.QueryAsync<MeetingListRow>(new CommandDefinition(
             $"""
-            SELECT {Columns}
-            FROM (SELECT * FROM meetings m WHERE {Visible}{filter} ORDER BY m.start_time DESC, m.id DESC LIMIT @limit OFFSET @offset) m
+            SELECT m.id, m.code, m.title, CASE WHEN u.full_name = '' THEN u.username ELSE u.full_name END AS host_name,
+                   m.start_time, m.status, m.present_count
+            FROM (
+                SELECT id FROM (SELECT id FROM meetings WHERE is_public = {True}{filter} ORDER BY start_time DESC, id DESC LIMIT @window) pub
+                UNION SELECT id FROM (SELECT id FROM meetings WHERE host_id = @userId{filter} ORDER BY start_time DESC, id DESC LIMIT @window) own
+                UNION SELECT id FROM (SELECT m.id FROM meeting_participants p JOIN meetings m ON m.id = p.meeting_id
+                                      WHERE p.user_id = @userId{joinedFilter}
+                                      ORDER BY m.start_time DESC, m.id DESC LIMIT @window) joined
+                UNION SELECT id FROM (SELECT m.id FROM meeting_invitations i JOIN meetings m ON m.id = i.meeting_id
+                                      WHERE i.user_id = @userId{joinedFilter}
+                                      ORDER BY m.start_time DESC, m.id DESC LIMIT @window) invited
+            ) visible
+            JOIN meetings m ON m.id = visible.id
             JOIN users u ON u.id = m.host_id
             ORDER BY m.start_time DESC, m.id DESC
+            LIMIT @limit OFFSET @offset
             """,
-            new { userId, status, limit, offset }, cancellationToken: ct))).AsList();
-        if (offset == 0 && rows.Count < limit)
+            new { userId, status, limit, offset, window }, cancellationToken: ct))).AsList();
+        var total = offset == 0 && rows.Count < limit ? rows.Count : await TotalAsync(connection, userId, status, joinedFilter, ct);
+        // Built once per read, then shared by every request the cache answers.
+        var items = new MeetingSummary[rows.Count];
+        for (var i = 0; i < items.Length; i++)
         {
-            return (rows, rows.Count);
+            var m = rows[i];
+            items[i] = new MeetingSummary(m.Id, m.Code, m.Title, m.HostName, MeetingView.Time(m.StartTime), m.Status,
+                m.Status == MeetingStatuses.Active ? m.PresentCount : 0);
         }
-        if (totals.TryGet(userId, status, out var cached))
+        return new MeetingListCache.Page(items, total);
+    }
+
+    private async Task<long> TotalAsync(DbConnection connection, long userId, string? status, string filter, CancellationToken ct)
+    {
+        if (cache.TryGetTotal(userId, status, out var cached))
         {
-            return (rows, cached);
+            return cached;
         }
-        var generation = totals.Generation;
+        var generation = cache.Generation;
         // Three disjoint counts, each answered from an index: public meetings from (is_public, status), private
         // ones the user hosts from (host_id, is_public, status), the rest from the user's participant and
         // invitation rows (user_id indexes).
@@ -129,9 +169,12 @@ public sealed class MeetingStore(Database database, MeetingListTotals totals)
                         UNION SELECT i.meeting_id FROM meeting_invitations i WHERE i.user_id = @userId))
             """,
             new { userId, status }, cancellationToken: ct));
-        totals.Set(userId, status, total, generation);
-        return (rows, total);
+        cache.SetTotal(userId, status, total, generation);
+        return total;
     }
+
+    // Boolean literals differ: the public part's equality lets both engines seek the (is_public, start_time, id) index.
+    private string True => database.Dialect == SqlDialect.Postgres ? "TRUE" : "1";
 
     /// <summary>Writes new fields unless the meeting has ended; false when it has (or is gone).</summary>
     public async Task<bool> UpdateAsync(long id, MeetingFields fields, long now, CancellationToken ct)
@@ -142,7 +185,7 @@ public sealed class MeetingStore(Database database, MeetingListTotals totals)
         }
         finally
         {
-            totals.Invalidate();
+            cache.Invalidate();
         }
     }
 
@@ -171,7 +214,7 @@ public sealed class MeetingStore(Database database, MeetingListTotals totals)
         }
         finally
         {
-            totals.Invalidate();
+            cache.Invalidate();
         }
     }
 
@@ -195,7 +238,7 @@ public sealed class MeetingStore(Database database, MeetingListTotals totals)
         }
         finally
         {
-            totals.Invalidate();
+            cache.Invalidate();
         }
     }
 

@@ -33,6 +33,13 @@ public sealed class MeetingsOptions
     [Range(0, 3600)]
     public int StartTimeGraceSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// How long a meeting list page may be answered from memory, in milliseconds: the staleness a write made on another
+    /// cluster node may show with (writes on this node show at once). 1 s: a list is a glance, not a live view.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int ListCacheMilliseconds { get; set; } = 1000;
+
     /// <summary>STUN (or static TURN) servers handed to every participant, e.g. { "Urls": ["stun:stun.example.com:3478"] }.</summary>
     public List<IceServerOptions> IceServers { get; set; } = [];
 }

@@ -11,7 +11,7 @@ namespace WeCompany.Server.Meetings;
 /// re-checks that condition after waiting for the row lock of a concurrent join, and SQLite runs one writer at a
 /// time, so the last seat goes to exactly one joiner on both engines. Thread-safe.
 /// </summary>
-public sealed class ParticipantStore(Database database, MeetingListTotals totals)
+public sealed class ParticipantStore(Database database, MeetingListCache cache)
 {
     private const string Columns =
         "p.id, p.meeting_id, p.user_id, u.username, u.full_name, p.role, p.joined_at, p.left_at, p.kicked_at, p.audio_muted, p.video_muted";
@@ -26,6 +26,17 @@ public sealed class ParticipantStore(Database database, MeetingListTotals totals
     {
         await using var connection = await database.OpenAsync(ct);
         return await FindAsync(connection, null, "p.meeting_id = @meetingId AND p.id = @participantId", new { meetingId, participantId }, ct);
+    }
+
+    /// <summary>The meeting's state and the user's row in it, in one read (a join's checks); null when the meeting does not exist.</summary>
+    public async Task<JoinProbe?> ProbeAsync(long meetingId, long userId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<JoinProbe>(new CommandDefinition(
+            "SELECT m.status, m.host_id, m.require_password, m.password_hash, p.id AS participant_id, p.role AS participant_role, " +
+            "p.left_at, p.kicked_at FROM meetings m LEFT JOIN meeting_participants p ON p.meeting_id = m.id AND p.user_id = @userId " +
+            "WHERE m.id = @meetingId",
+            new { meetingId, userId }, cancellationToken: ct));
     }
 
     /// <summary>Those present now (not left, not kicked), in order of joining.</summary>
@@ -51,7 +62,7 @@ public sealed class ParticipantStore(Database database, MeetingListTotals totals
         }
         finally
         {
-            totals.Invalidate();
+            cache.Invalidate();
         }
     }
 
@@ -141,6 +152,8 @@ public sealed class ParticipantStore(Database database, MeetingListTotals totals
         }
         await FreeSeatAsync(connection, transaction, meetingId, role, now, ct);
         await transaction.CommitAsync(ct);
+        // The meeting's participant_count changed: the lists must show it.
+        cache.Invalidate();
         return true;
     }
 
@@ -169,6 +182,7 @@ public sealed class ParticipantStore(Database database, MeetingListTotals totals
             return false;
         }
         await transaction.CommitAsync(ct);
+        cache.Invalidate();
         return true;
     }
 
@@ -205,6 +219,7 @@ public sealed class ParticipantStore(Database database, MeetingListTotals totals
             return RoleChangeOutcome.NotFound;
         }
         await transaction.CommitAsync(ct);
+        cache.Invalidate();
         return RoleChangeOutcome.Changed;
     }
 
