@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 namespace WeCompany.Protocol.Rest;
 
 /// <summary>A meeting's settings (specification "创建会议"). On update, null members keep their value.</summary>
-public sealed record MeetingSettingsRequest(bool? EnableRecording, bool? EnableAiAnalysis, bool? RequirePassword, string? Password);
+/// <see cref="ScreenShareRequiresGrant"/> (ours): participants need the host's or a co-host's grant to share a screen.
+public sealed record MeetingSettingsRequest(bool? EnableRecording, bool? EnableAiAnalysis, bool? RequirePassword, string? Password, bool? ScreenShareRequiresGrant = null);
 
 /// <summary>
 /// POST /api/v1/meetings. <see cref="StartTime"/> is ISO-8601 text (checked by the server so an unparsable
@@ -41,7 +42,7 @@ public sealed record MeetingCreated(
     DateTimeOffset CreatedAt);
 
 /// <summary>A meeting's settings as answered (the password never leaves the server).</summary>
-public sealed record MeetingSettings(bool EnableRecording, bool EnableAiAnalysis, bool RequirePassword);
+public sealed record MeetingSettings(bool EnableRecording, bool EnableAiAnalysis, bool RequirePassword, bool ScreenShareRequiresGrant = false);
 
 /// <summary>GET /api/v1/meetings/{id} and /code/{meeting_code}: the whole meeting.</summary>
 public sealed record MeetingDetails(

@@ -33,9 +33,9 @@ public sealed class MeetingDirectory(MeetingService meetings, ParticipantStore p
             return MeetingAdmission.Refused(AdmissionStatus.NotJoined);
         }
         var view = ParticipantView.From(participant);
-        // Meetings have no "grant needed" setting yet: participants share freely, audience never (the permission table).
+        // Participants share freely unless the meeting's setting asks for a grant; audience never (the permission table).
         return new MeetingAdmission(AdmissionStatus.Admitted, view.Role, view.Username,
-            string.IsNullOrEmpty(view.FullName) ? view.Username : view.FullName, ScreenShareNeedsGrant: false);
+            string.IsNullOrEmpty(view.FullName) ? view.Username : view.FullName, ScreenShareNeedsGrant: meeting.Settings.ScreenShareRequiresGrant);
     }
 
     public async Task<MeetingRole?> GetRoleAsync(long meetingId, long userId, CancellationToken cancellationToken) =>

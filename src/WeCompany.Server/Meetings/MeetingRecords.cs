@@ -16,6 +16,7 @@ public sealed class MeetingRecord
     public bool EnableRecording { get; init; }
     public bool EnableAiAnalysis { get; init; }
     public bool RequirePassword { get; init; }
+    public bool ScreenShareRequiresGrant { get; init; }
     public string? PasswordHash { get; init; }
     public string Status { get; init; } = MeetingStatuses.Scheduled;
     public int SeatsTaken { get; init; }
@@ -72,7 +73,8 @@ public sealed record MeetingFields(
     bool EnableRecording,
     bool EnableAiAnalysis,
     bool RequirePassword,
-    string? PasswordHash);
+    string? PasswordHash,
+    bool ScreenShareRequiresGrant);
 
 /// <summary>The stored status names, as on the wire.</summary>
 public static class MeetingStatuses

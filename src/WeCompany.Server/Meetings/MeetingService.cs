@@ -62,7 +62,7 @@ public sealed partial class MeetingService(
             request.Title!.Trim(), request.Description ?? "", start.ToUnixTimeMilliseconds(), request.Duration ?? 60,
             request.MaxParticipants ?? Math.Min(100, Options.MaxParticipantsCap), request.IsPublic ?? false,
             settings?.EnableRecording ?? false, settings?.EnableAiAnalysis ?? false, requirePassword,
-            requirePassword ? hasher.HashPassword(PasswordOwner, settings!.Password!) : null);
+            requirePassword ? hasher.HashPassword(PasswordOwner, settings!.Password!) : null, settings?.ScreenShareRequiresGrant ?? false);
         var invitees = (request.InvitedUserIds ?? []).Where(id => id > 0 && id != hostId).Distinct().ToArray();
         // 23⁹ codes: a clash is rare enough that a few fresh draws always find a free one.
         for (var attempt = 0; attempt < 5; attempt++)
@@ -158,7 +158,8 @@ public sealed partial class MeetingService(
         var fields = new MeetingFields(
             request.Title?.Trim() ?? meeting.Title, request.Description ?? meeting.Description, start.ToUnixTimeMilliseconds(),
             request.Duration ?? meeting.DurationMinutes, request.MaxParticipants ?? meeting.MaxParticipants, request.IsPublic ?? meeting.IsPublic,
-            settings?.EnableRecording ?? meeting.EnableRecording, settings?.EnableAiAnalysis ?? meeting.EnableAiAnalysis, requirePassword, hash);
+            settings?.EnableRecording ?? meeting.EnableRecording, settings?.EnableAiAnalysis ?? meeting.EnableAiAnalysis, requirePassword, hash,
+            settings?.ScreenShareRequiresGrant ?? meeting.ScreenShareRequiresGrant);
         if (!await meetings.UpdateAsync(meetingId, fields, now.ToUnixTimeMilliseconds(), ct))
         {
             return Ended();

@@ -14,7 +14,7 @@ public sealed class MeetingStore(Database database, MeetingListCache cache)
     internal const string Columns =
         "m.id, m.code, m.title, m.description, m.host_id, " +
         "CASE WHEN u.full_name = '' THEN u.username ELSE u.full_name END AS host_name, " +
-        "m.start_time, m.duration_minutes, m.max_participants, m.is_public, m.enable_recording, m.enable_ai_analysis, " +
+        "m.start_time, m.duration_minutes, m.max_participants, m.is_public, m.enable_recording, m.enable_ai_analysis, m.screen_share_requires_grant, " +
         "m.require_password, m.password_hash, m.status, m.seats_taken, m.audience_taken, m.present_count, " +
         "m.started_at, m.ended_at, m.empty_since, m.created_at, m.updated_at";
 
@@ -46,15 +46,16 @@ public sealed class MeetingStore(Database database, MeetingListCache cache)
         {
             id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
                 INSERT INTO meetings (code, title, description, host_id, start_time, duration_minutes, max_participants, is_public,
-                                      enable_recording, enable_ai_analysis, require_password, password_hash, status, created_at, updated_at)
+                                      enable_recording, enable_ai_analysis, require_password, password_hash, screen_share_requires_grant, status, created_at, updated_at)
                 VALUES (@code, @Title, @Description, @hostId, @StartTime, @DurationMinutes, @MaxParticipants, @IsPublic,
-                        @EnableRecording, @EnableAiAnalysis, @RequirePassword, @PasswordHash, 'scheduled', @now, @now)
+                        @EnableRecording, @EnableAiAnalysis, @RequirePassword, @PasswordHash, @ScreenShareRequiresGrant, 'scheduled', @now, @now)
                 RETURNING id
                 """,
                 new
                 {
                     code, hostId, now, fields.Title, fields.Description, fields.StartTime, fields.DurationMinutes, fields.MaxParticipants,
                     fields.IsPublic, fields.EnableRecording, fields.EnableAiAnalysis, fields.RequirePassword, fields.PasswordHash,
+                    fields.ScreenShareRequiresGrant,
                 }, transaction, cancellationToken: ct));
         }
         catch (Exception e) when (Database.IsUniqueViolation(e))
@@ -195,13 +196,15 @@ public sealed class MeetingStore(Database database, MeetingListCache cache)
         return await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE meetings SET title = @Title, description = @Description, start_time = @StartTime, duration_minutes = @DurationMinutes,
                    max_participants = @MaxParticipants, is_public = @IsPublic, enable_recording = @EnableRecording,
-                   enable_ai_analysis = @EnableAiAnalysis, require_password = @RequirePassword, password_hash = @PasswordHash, updated_at = @now
+                   enable_ai_analysis = @EnableAiAnalysis, require_password = @RequirePassword, password_hash = @PasswordHash,
+                   screen_share_requires_grant = @ScreenShareRequiresGrant, updated_at = @now
             WHERE id = @id AND status <> 'ended'
             """,
             new
             {
                 id, now, fields.Title, fields.Description, fields.StartTime, fields.DurationMinutes, fields.MaxParticipants,
                 fields.IsPublic, fields.EnableRecording, fields.EnableAiAnalysis, fields.RequirePassword, fields.PasswordHash,
+                fields.ScreenShareRequiresGrant,
             }, cancellationToken: ct)) > 0;
     }
 

@@ -31,7 +31,7 @@ public sealed record MeetingView(
 {
     internal static MeetingView From(MeetingRecord m) => new(
         m.Id, m.Code, m.Title, m.Description, m.HostId, m.HostName, Time(m.StartTime), m.DurationMinutes, m.MaxParticipants, m.IsPublic,
-        new MeetingSettings(m.EnableRecording, m.EnableAiAnalysis, m.RequirePassword), ParseStatus(m.Status),
+        new MeetingSettings(m.EnableRecording, m.EnableAiAnalysis, m.RequirePassword, m.ScreenShareRequiresGrant), ParseStatus(m.Status),
         m.Status == MeetingStatuses.Active ? m.PresentCount : 0, Time(m.CreatedAt),
         m.StartedAt is { } s ? Time(s) : null, m.EndedAt is { } e ? Time(e) : null);
 

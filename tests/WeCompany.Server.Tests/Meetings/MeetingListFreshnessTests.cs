@@ -20,7 +20,7 @@ public sealed class MeetingListFreshnessTests
     {
         var otherNode = new MeetingStore(server.Service<Database>(), new MeetingListCache(TimeProvider.System, Options.Create(new MeetingsOptions())));
         var fields = new MeetingFields(title, "", DateTimeOffset.UtcNow.AddHours(2).ToUnixTimeMilliseconds(), 60, 10,
-            IsPublic: true, EnableRecording: false, EnableAiAnalysis: false, RequirePassword: false, PasswordHash: null);
+            IsPublic: true, EnableRecording: false, EnableAiAnalysis: false, RequirePassword: false, PasswordHash: null, ScreenShareRequiresGrant: false);
         var written = await otherNode.InsertAsync(MeetingCode.New(), hostId, fields, [], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), CancellationToken.None)
             .WaitAsync(MeetingKit.Timeout);
         Assert.NotNull(written);

@@ -49,10 +49,14 @@ public sealed class SignalingMeeting
     public static Task<TestServer> StartServerAsync(Dictionary<string, string?>? extra = null) => TestServer.StartAsync(Settings(extra));
 
     /// <summary>Registers a host, creates a public meeting as them and has them join it.</summary>
-    public static async Task<SignalingMeeting> CreateAsync(TestServer server)
+    public static async Task<SignalingMeeting> CreateAsync(TestServer server, Action<Dictionary<string, object?>>? configure = null)
     {
         var host = await server.UserAsync();
-        var id = await host.CreateMeetingIdAsync(b => b["is_public"] = true);
+        var id = await host.CreateMeetingIdAsync(b =>
+        {
+            b["is_public"] = true;
+            configure?.Invoke(b);
+        });
         return new SignalingMeeting(server, id, await JoinAsync(host, id));
     }
 

@@ -160,6 +160,29 @@ public sealed class SignalingModerationTests
         Assert.Equal(bob.Id, info.GetProperty("payload").GetProperty("screen_sharer_user_id").GetInt64());
     }
 
+    [Fact]
+    public async Task WhenTheMeetingRequiresAGrantAParticipantSharesOnlyAfterTheHostGrantsIt()
+    {
+        await using var server = await SignalingMeeting.StartServerAsync();
+        var meeting = await SignalingMeeting.CreateAsync(server, b => b["settings"] = new { require_password = false, screen_share_requires_grant = true });
+        var details = await ApiAssert.SuccessAsync(await meeting.Host.User.Client.GetAsync(new Uri($"/api/v1/meetings/{meeting.Id}", UriKind.Relative)));
+        Assert.True(details.GetProperty("settings").GetProperty("screen_share_requires_grant").GetBoolean());
+        var bob = await meeting.ParticipantAsync();
+        var (h, _) = await meeting.JoinAsync(meeting.Host);
+        await using var _h = h;
+        var (b, _) = await meeting.JoinAsync(bob);
+        await using var _b = b;
+
+        await b.SendAsync(new { type = 9, payload = new { action = "start" } });
+        Assert.Equal(ErrorCodes.SignalingForbidden, SignalingRoomTests.Code(await b.WaitForAsync(13)));
+
+        await h.SendAsync(new { type = 9, payload = new { action = "grant", user_id = bob.Id } });
+        await b.WaitForAsync(9, m => m.GetProperty("payload").GetProperty("action").GetString() == "grant");
+        await b.SendAsync(new { type = 9, payload = new { action = "start" } });
+        var started = await h.WaitForAsync(9, m => m.GetProperty("payload").GetProperty("action").GetString() == "start");
+        Assert.Equal(bob.Id, started.GetProperty("payload").GetProperty("user_id").GetInt64());
+    }
+
     private static bool AudioMuted(List<System.Text.Json.JsonElement> present, long userId) =>
         present.Single(p => p.GetProperty("user_id").GetInt64() == userId).GetProperty("audio_muted").GetBoolean();
 }

@@ -39,6 +39,8 @@ export interface MeetingSettings {
   enable_recording: boolean;
   enable_ai_analysis: boolean;
   require_password: boolean;
+  /** Ours: participants need the host's or a co-host's grant (screen-share action "grant") to share. */
+  screen_share_requires_grant?: boolean;
   password?: string;
 }
 

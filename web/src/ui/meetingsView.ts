@@ -131,6 +131,7 @@ function scheduleForm(context: AppContext): HTMLElement {
   const isPublic = h('input', { id: 'schedule-public', testid: 'schedule-public', type: 'checkbox' });
   const recording = h('input', { id: 'schedule-recording', testid: 'schedule-recording', type: 'checkbox' });
   const ai = h('input', { id: 'schedule-ai', testid: 'schedule-ai', type: 'checkbox' });
+  const shareGrant = h('input', { id: 'schedule-share-grant', testid: 'schedule-share-grant', type: 'checkbox' });
   const requirePassword = h('input', { id: 'schedule-require-password', testid: 'schedule-require-password', type: 'checkbox' });
   const password = h('input', { id: 'schedule-password', testid: 'schedule-password', type: 'password', autocomplete: 'new-password', minlength: 4, maxlength: 64 });
   const passwordField = field('Meeting password', password);
@@ -146,7 +147,8 @@ function scheduleForm(context: AppContext): HTMLElement {
     field('Title', title), field('Description', description), field('Starts', start),
     field('Duration (minutes)', duration), field('Maximum participants', maxParticipants),
     field('Public (anyone with the code can find it)', isPublic), field('Record the meeting', recording),
-    field('AI analysis (transcript, summary)', ai), field('Require a password', requirePassword), passwordField,
+    field('AI analysis (transcript, summary)', ai), field('Screen sharing needs the host\'s permission', shareGrant),
+    field('Require a password', requirePassword), passwordField,
     submit,
   );
   form.addEventListener('submit', (event) => {
@@ -156,6 +158,7 @@ function scheduleForm(context: AppContext): HTMLElement {
     const settings = {
       enable_recording: recording.checked,
       enable_ai_analysis: ai.checked,
+      screen_share_requires_grant: shareGrant.checked,
       require_password: requirePassword.checked,
       ...(requirePassword.checked ? { password: password.value } : {}),
     };
