@@ -55,7 +55,8 @@ public static class ClusterRegistration
                 response.Headers[NodeHeader] = id;
                 return Task.CompletedTask;
             }, (context.Response, nodeId));
-            if (drain.Draining && context.WebSockets.IsWebSocketRequest)
+            // By path: the WebSockets middleware, which recognises upgrades, runs later in the pipeline.
+            if (drain.Draining && context.Request.Path.StartsWithSegments("/ws", StringComparison.Ordinal))
             {
                 return Api.WriteErrorAsync(context, ApiError.ForStatus(503) with { Code = ErrorCodes.NodeDraining, Details = "This node is draining: connect again (another node will answer)." });
             }

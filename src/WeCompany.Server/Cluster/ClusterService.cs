@@ -130,6 +130,7 @@ internal sealed class ClusterService(
             await presence.ReloadAsync(ct);
             var alive = (await nodes.AliveAsync(ct)).Select(n => n.NodeId).ToHashSet(StringComparer.Ordinal);
             router.EndCallsOfGoneNodes(alive);
+            router.EndCallsWithVanishedParties();
         }
         catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or IOException or InvalidOperationException)
         {

@@ -107,6 +107,18 @@ internal sealed class ClusterTcpRouter : ITcpRemoteRoute
         }
     }
 
+    /// <summary>Ends calls hosted here whose remote party is no longer reachable (their node is gone).</summary>
+    public void EndCallsWithVanishedParties()
+    {
+        foreach (var call in _calls.ActiveCalls())
+        {
+            if (!_tcp.IsReachable(call.Caller) || !_tcp.IsReachable(call.Callee))
+            {
+                _calls.EndCall(call.Id);
+            }
+        }
+    }
+
     private ValueTask OnDeliverAsync(BusMessage message, CancellationToken ct)
     {
         var delivery = message.Body.Deserialize<Delivery>(WireJson.Options);

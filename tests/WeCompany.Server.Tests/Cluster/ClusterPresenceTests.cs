@@ -1,3 +1,4 @@
+using Dapper;
 using Npgsql;
 using WeCompany.Server.Cluster;
 using WeCompany.Server.Tests.Calls;
@@ -45,15 +46,12 @@ public sealed class ClusterPresenceTests
         // A node that was killed: its row and its user's connection stay behind, and its heartbeat stops.
         await using (var connection = new NpgsqlConnection(cluster.Database.ConnectionString))
         {
-            await connection.OpenAsync();
+            await connection.OpenAsync().WaitAsync(ClusterPair.Wait);
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            await using var insert = new NpgsqlCommand("""
-                INSERT INTO cluster_nodes (node_id, started_at, heartbeat_at) VALUES ('node-killed', $1, $1);
-                INSERT INTO cluster_presence (node_id, connection_id, user_id, channel, since) VALUES ('node-killed', 'tcp_ghost', $2, 'tcp', $1);
-                """, connection);
-            insert.Parameters.Add(new NpgsqlParameter { Value = now });
-            insert.Parameters.Add(new NpgsqlParameter { Value = ghostUser.Id });
-            await insert.ExecuteNonQueryAsync();
+            await connection.ExecuteAsync("""
+                INSERT INTO cluster_nodes (node_id, started_at, heartbeat_at) VALUES ('node-killed', @now, @now);
+                INSERT INTO cluster_presence (node_id, connection_id, user_id, channel, since) VALUES ('node-killed', 'tcp_ghost', @user, 'tcp', @now);
+                """, new { now, user = ghostUser.Id }).WaitAsync(ClusterPair.Wait);
         }
         await Meetings.MeetingKit.EventuallyAsync(async () => (await ClusterPair.OnlineUsersAsync(cluster.B, admin.Token)).Any(u => u.GetProperty("node_id").GetString() == "node-killed"),
             ClusterPair.Wait, "the killed node's user is listed while its heartbeat is fresh");
