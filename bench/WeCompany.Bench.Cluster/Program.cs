@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Pipelines;
@@ -45,7 +44,7 @@ while (!tcpA.IsReachable(otherNode.Id))
 
 var same = new List<double>(messages);
 var cross = new List<double>(messages);
-var payload = new byte[64];
+var payload = Enumerable.Repeat((byte)'x', 64).ToArray();
 // Warm-up: JIT and pools, on both paths; not counted.
 for (var i = 0; i < 200; i++)
 {
@@ -63,10 +62,12 @@ return 0;
 
 static async Task<double> RoundAsync(BenchSocket from, BenchSocket to, long toUser, byte[] payload)
 {
-    BinaryPrimitives.WriteInt64LittleEndian(payload, Stopwatch.GetTimestamp());
+    // TEXT must be UTF-8: the send time travels as decimal digits, padded to the payload's size.
+    var stamp = Stopwatch.GetTimestamp().ToString("D20", CultureInfo.InvariantCulture);
+    Encoding.ASCII.GetBytes(stamp, payload);
     await from.SendAsync(FrameType.Text, toUser.ToString(CultureInfo.InvariantCulture), payload);
     var received = await to.NextTextAsync().WaitAsync(TimeSpan.FromSeconds(10));
-    return Stopwatch.GetElapsedTime(BinaryPrimitives.ReadInt64LittleEndian(received)).TotalMilliseconds;
+    return Stopwatch.GetElapsedTime(long.Parse(Encoding.ASCII.GetString(received, 0, 20), CultureInfo.InvariantCulture)).TotalMilliseconds;
 }
 
 void Report(string name, List<double> samples)
@@ -115,6 +116,7 @@ internal sealed class Node : IAsyncDisposable
             ["Tcp:Port"] = "0",
             ["Media:Port"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
         }, null);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
