@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace WeCompany.Server.Cluster;
 
 /// <summary>Section "Cluster": this node's identity, its heartbeat, the bus limits and the drain budget.</summary>
-public sealed class ClusterOptions
+public sealed class ClusterOptions : IValidatableObject
 {
     /// <summary>
     /// This node's id: in the node table, on the bus, in presence and in the X-WeCompany-Node header. Empty: the
@@ -39,6 +39,15 @@ public sealed class ClusterOptions
 
     /// <summary>The node's own URL as recorded in cluster_nodes (for operators); empty: Http:PublicUrl.</summary>
     public string? HttpUrl { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // A timeout under two heartbeats would have nodes take each other for dead between beats.
+        if (NodeTimeoutSeconds < 2 * HeartbeatSeconds)
+        {
+            yield return new ValidationResult("Cluster:NodeTimeoutSeconds must be at least twice Cluster:HeartbeatSeconds.", [nameof(NodeTimeoutSeconds)]);
+        }
+    }
 
     internal static string GenerateNodeId()
     {
