@@ -73,6 +73,10 @@ public static class ErrorCodes
     public const int TcpAlreadyRegistered = 60010;
     public const int TcpServerStopping = 60011;
 
+    // Cluster (ours; docs/cluster.md).
+    /// <summary>The node is draining (shutting down): reconnect, and the load balancer picks another node.</summary>
+    public const int NodeDraining = 70001;
+
     // Generic request faults (ours).
     public const int ValidationFailed = 90001;
     public const int MalformedBody = 90002;

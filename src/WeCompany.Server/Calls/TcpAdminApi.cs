@@ -14,7 +14,7 @@ public static class TcpAdminApi
         var admin = app.MapGroup("/api/v1/admin").WithTags("Admin").RequireAuthorization()
             .AddEndpointFilter(RequireAdministratorAsync);
         admin.MapGet("/online-users", OnlineUsers)
-            .WithSummary("Everyone online on this node, over TCP and WebSocket")
+            .WithSummary("Everyone online, over TCP and WebSocket (every node of a cluster)")
             .Produces<ApiResponse<OnlineUsersResponse>>().ProducesApiErrors(401, 403);
         admin.MapPost("/messages", SendMessageAsync)
             .WithSummary("Send a TEXT frame to one user connected over TCP")
@@ -37,8 +37,8 @@ public static class TcpAdminApi
         return await next(context);
     }
 
-    private static IResult OnlineUsers(PresenceRegistry presence) =>
-        Api.Ok(new OnlineUsersResponse(presence.Snapshot()
+    private static async Task<IResult> OnlineUsers(PresenceRegistry presence, CancellationToken ct) =>
+        Api.Ok(new OnlineUsersResponse((await presence.EveryoneAsync(ct))
             .Select(e => new OnlineUser(e.UserId, e.Channel == PresenceChannel.Tcp ? "tcp" : "websocket", e.ConnectionId, e.Since, e.NodeId))
             .ToList()));
 

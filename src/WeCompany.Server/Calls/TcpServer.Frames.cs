@@ -81,12 +81,14 @@ public sealed partial class TcpServer
             SendError(connection, ErrorCodes.TcpMalformedFrame, invalidMessage);
             return;
         }
-        if (!FrameText.TryParseUserId(frame.UserId, out var to) || !_online.TryGetValue(to, out var target))
+        if (!FrameText.TryParseUserId(frame.UserId, out var to)
+            || (!_online.TryGetValue(to, out var target)
+                && Remote?.TrySend(to, frame.Type, connection.UserId, [], frame.Data, replyTo: connection.UserId, droppable: false) != true))
         {
             SendError(connection, ErrorCodes.TcpUserOffline, "The user is not online.");
             return;
         }
-        target.Send(frame.Type, connection.UserIdUtf8, [], frame.Data);
+        target?.Send(frame.Type, connection.UserIdUtf8, [], frame.Data);
     }
 
     private async Task RegisterAsync(TcpConnection connection, ReadOnlySequence<byte> userIdBytes, ReadOnlySequence<byte> tokenBytes)

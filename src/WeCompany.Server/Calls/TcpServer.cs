@@ -67,6 +67,9 @@ public sealed partial class TcpServer : IHostedService, IDisposable
 
     internal void Attach(VideoCallServer calls) => _calls = calls;
 
+    /// <summary>Where traffic for users on other nodes goes (the cluster); null: this node is all there is.</summary>
+    internal ITcpRemoteRoute? Remote { get; set; }
+
     private VideoCallServer Calls => _calls ?? throw new InvalidOperationException("The VideoCallServer is not attached.");
 
     /// <summary>The specification's startServer: binds the listeners and starts accepting.</summary>
@@ -143,11 +146,25 @@ public sealed partial class TcpServer : IHostedService, IDisposable
     /// <summary>True when the user has a registered TCP connection on this node.</summary>
     public bool IsOnline(long userId) => _online.ContainsKey(userId);
 
+    /// <summary>True when the user has a registered TCP connection on this node or, in a cluster, on another.</summary>
+    public bool IsReachable(long userId) => _online.ContainsKey(userId) || Remote?.IsOnline(userId) == true;
+
     /// <summary>
     /// The specification's sendMessage: one frame to a user, naming <paramref name="fromUserId"/> as sender
     /// (0: the server itself, an empty userId). False when the user is not connected or cannot take it.
     /// </summary>
     public bool SendMessage(long userId, FrameType type, long fromUserId, ReadOnlySpan<byte> data)
+    {
+        if (SendLocal(userId, type, fromUserId, data))
+        {
+            return true;
+        }
+        return !_online.ContainsKey(userId) && Remote is { } remote
+            && remote.TrySend(userId, type, fromUserId, [], new ReadOnlySequence<byte>(data.ToArray()), replyTo: 0, droppable: type == FrameType.MediaData);
+    }
+
+    /// <summary>Like <see cref="SendMessage"/>, to a user registered on this node only (what other nodes ask for).</summary>
+    internal bool SendLocal(long userId, FrameType type, long fromUserId, ReadOnlySpan<byte> data)
     {
         if (!_online.TryGetValue(userId, out var connection))
         {
@@ -159,7 +176,11 @@ public sealed partial class TcpServer : IHostedService, IDisposable
     }
 
     /// <summary>The specification's broadcastMessage: one frame to every registered user; answers how many took it.</summary>
-    public int Broadcast(FrameType type, long fromUserId, ReadOnlySpan<byte> data)
+    public int Broadcast(FrameType type, long fromUserId, ReadOnlySpan<byte> data) =>
+        BroadcastLocal(type, fromUserId, data) + (Remote?.Broadcast(type, fromUserId, data) ?? 0);
+
+    /// <summary>Like <see cref="Broadcast"/>, to the users registered on this node only.</summary>
+    internal int BroadcastLocal(FrameType type, long fromUserId, ReadOnlySpan<byte> data)
     {
         Span<byte> sender = stackalloc byte[20];
         var senderLength = fromUserId == 0 ? 0 : FrameText.FormatUserId(fromUserId, sender);
@@ -182,6 +203,28 @@ public sealed partial class TcpServer : IHostedService, IDisposable
     {
         _slowReceivers.Increment();
         TcpLog.SlowReceiver(_logger, connection.UserId, connection.Id);
+    }
+
+    /// <summary>Closes the listeners: new connections are refused at the socket (a draining node).</summary>
+    public void StopAccepting()
+    {
+        foreach (var listener in _listeners)
+        {
+            listener.Dispose();
+        }
+    }
+
+    /// <summary>Sends every open connection an ERROR, then closes it once written; answers how many.</summary>
+    public int CloseAll(int code, string message)
+    {
+        var count = 0;
+        foreach (var connection in _connections.Values)
+        {
+            SendError(connection, code, message);
+            connection.CloseAfterFlush();
+            count++;
+        }
+        return count;
     }
 
     internal void OnClosed(TcpConnection connection)

@@ -76,11 +76,12 @@ public sealed class VideoCallServer : IDisposable
         var session = new CallSession(caller, callee, isVideo, _time.GetUtcNow());
         lock (_gate)
         {
-            if (caller == callee || _byUser.ContainsKey(caller))
+            if (caller == callee || InCall(caller))
             {
                 return CallResult.CallerBusy;
             }
-            refusal = !_tcp.IsOnline(callee) ? CallResult.CalleeOffline : _byUser.ContainsKey(callee) ? CallResult.CalleeBusy : CallResult.Ok;
+            // A callee on another node who is busy there is found out by that node, which rejects with "busy".
+            refusal = !_tcp.IsReachable(callee) ? CallResult.CalleeOffline : InCall(callee) ? CallResult.CalleeBusy : CallResult.Ok;
             if (refusal == CallResult.Ok)
             {
                 _byUser[caller] = session;
@@ -119,9 +120,14 @@ public sealed class VideoCallServer : IDisposable
     public bool RelayMediaData(string callId, long fromUser, ReadOnlySpan<byte> mediaData)
     {
         if (!_byUser.TryGetValue(fromUser, out var call) || call.Id != callId || call.State != CallState.Accepted
-            || !_tcp.TryGetConnection(call.Other(fromUser), out var target) || !_tcp.TryGetConnection(fromUser, out var sender))
+            || !_tcp.TryGetConnection(fromUser, out var sender))
         {
             return false;
+        }
+        if (!_tcp.TryGetConnection(call.Other(fromUser), out var target))
+        {
+            var data = new ReadOnlySequence<byte>([.. call.MediaPrefix, .. mediaData]);
+            return _tcp.Remote?.TrySend(call.Other(fromUser), FrameType.MediaData, fromUser, [], data, replyTo: 0, droppable: true) == true;
         }
         return target.Send(FrameType.MediaData, sender.UserIdUtf8, call.MediaPrefix, mediaData) is EnqueueResult.Queued or EnqueueResult.QueuedAfterDroppingMedia;
     }
@@ -132,11 +138,22 @@ public sealed class VideoCallServer : IDisposable
         if (MediaPayload.TrySplit(data, out var callId, out _)
             && _byUser.TryGetValue(from.UserId, out var call)
             && call.State == CallState.Accepted
-            && SequenceEquals(callId, call.IdUtf8)
-            && _tcp.TryGetConnection(call.Other(from.UserId), out var target))
+            && SequenceEquals(callId, call.IdUtf8))
         {
             // The data already is [callIdLen][callId][media]: forwarded as is, with the sender named.
-            target.Send(FrameType.MediaData, from.UserIdUtf8, [], data);
+            if (_tcp.TryGetConnection(call.Other(from.UserId), out var target))
+            {
+                target.Send(FrameType.MediaData, from.UserIdUtf8, [], data);
+                return;
+            }
+            // The other party is on another node: real-time media, dropped rather than queued when the bus is full.
+            if (_tcp.Remote?.TrySend(call.Other(from.UserId), FrameType.MediaData, from.UserId, [], data, replyTo: 0, droppable: true) is not null)
+            {
+                return;
+            }
+        }
+        else if (_tcp.Remote?.TryRelayMedia(from.UserId, data) == true)
+        {
             return;
         }
         _tcp.CountProtocolError();
@@ -167,25 +184,60 @@ public sealed class VideoCallServer : IDisposable
             TcpServer.SendError(from, ErrorCodes.TcpMalformedFrame, "Call frames need data = {\"call_id\": \"...\"}.");
             return;
         }
-        var result = frame.Type switch
+        var result = Transition(frame.Type, body.CallId, user, body.Reason);
+        if (result == CallResult.NotFound && _tcp.Remote?.TryForwardCallSignal(user, frame.Type, body.CallId, body.Reason) == true)
         {
-            FrameType.CallAccept => Accept(body.CallId, user),
-            FrameType.CallReject => Reject(body.CallId, user, string.IsNullOrWhiteSpace(body.Reason) ? CallReasons.Declined : body.Reason),
-            _ => End(body.CallId, user, CallReasons.HungUp),
-        };
-        switch (result)
+            return;
+        }
+        if (Describe(result) is { } error)
         {
-            case CallResult.NotFound:
-                TcpServer.SendError(from, ErrorCodes.TcpCallNotFound, "No such call.");
-                break;
-            case CallResult.NotAllowed:
-                TcpServer.SendError(from, ErrorCodes.TcpCallNotAllowed, "Only the callee can accept or reject, and only the parties can end a call.");
-                break;
-            case CallResult.WrongState:
-                TcpServer.SendError(from, ErrorCodes.TcpCallNotAllowed, "The call is not ringing.");
-                break;
+            TcpServer.SendError(from, error.Code, error.Message);
         }
     }
+
+    /// <summary>
+    /// A call frame of <paramref name="user"/>, connected to another node, for a call hosted here (the cluster's
+    /// forwarding). <paramref name="byNode"/>: the other node speaks for its user — a CALL_REJECT means the callee is
+    /// busy there (and never saw the call), a CALL_END that their connection closed.
+    /// </summary>
+    internal void HandleRemoteSignal(long user, FrameType type, string callId, string? reason, bool byNode)
+    {
+        if (byNode && type == FrameType.CallReject && _calls.TryGetValue(callId, out var ringing) && ringing.Callee == user)
+        {
+            // The callee never saw this call: only the caller is told.
+            Finish(ringing, CallState.Ringing, FrameType.CallReject, CallReasons.Busy, skip: user);
+            return;
+        }
+        if (byNode)
+        {
+            if (_calls.TryGetValue(callId, out var call) && call.Involves(user))
+            {
+                Finish(call, null, FrameType.CallEnd, CallReasons.Disconnected, skip: user);
+            }
+            return;
+        }
+        if (Describe(Transition(type, callId, user, reason)) is { } error)
+        {
+            _tcp.SendMessage(user, FrameType.Error, 0, TcpJson.Serialize(new TcpErrorBody(error.Code, error.Message)));
+        }
+    }
+
+    private bool InCall(long userId) => _byUser.ContainsKey(userId) || _tcp.Remote?.IsInCall(userId) == true;
+
+    private CallResult Transition(FrameType type, string callId, long user, string? reason) => type switch
+    {
+        FrameType.CallAccept => Accept(callId, user),
+        FrameType.CallReject => Reject(callId, user, string.IsNullOrWhiteSpace(reason) ? CallReasons.Declined : reason),
+        _ => End(callId, user, CallReasons.HungUp),
+    };
+
+    private static (int Code, string Message)? Describe(CallResult result) => result switch
+    {
+        CallResult.NotFound => (ErrorCodes.TcpCallNotFound, "No such call."),
+        CallResult.NotAllowed => (ErrorCodes.TcpCallNotAllowed, "Only the callee can accept or reject, and only the parties can end a call."),
+        CallResult.WrongState => (ErrorCodes.TcpCallNotAllowed, "The call is not ringing."),
+        _ => null,
+    };
 
     /// <summary>A party's connection closed (or was replaced): the other party gets CALL_END "disconnected".</summary>
     internal void OnUserDisconnected(long userId)
@@ -193,6 +245,10 @@ public sealed class VideoCallServer : IDisposable
         if (_byUser.TryGetValue(userId, out var call))
         {
             Finish(call, null, FrameType.CallEnd, CallReasons.Disconnected, skip: userId);
+        }
+        else
+        {
+            _tcp.Remote?.OnUserDisconnected(userId);
         }
     }
 

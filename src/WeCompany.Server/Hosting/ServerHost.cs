@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using WeCompany.Protocol;
 using WeCompany.Server.Accounts;
 using WeCompany.Server.Calls;
+using WeCompany.Server.Cluster;
 using WeCompany.Server.Diagnostics;
 using WeCompany.Server.Files;
 using WeCompany.Server.Http;
@@ -167,11 +168,15 @@ public static class ServerHost
         services.AddSingleton<ISignalingRouter, LocalSignalingRouter>();
         services.TryAddSingleton<ISfuGateway, NoSfuGateway>();
         services.AddSingleton<SignalingHub>();
+
+        // Cluster (issue 9): node identity always; on PostgreSQL the bus, presence, TCP routing and drain.
+        builder.AddCluster();
     }
 
     public static void UsePipeline(WebApplication app)
     {
         app.UseForwardedHeaders();
+        app.UseCluster();
         app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseErrorEnvelopes();
         app.UseSecurityHeaders();
@@ -204,8 +209,12 @@ public static class ServerHost
         WebClient.MapFallback(app);
     }
 
-    private static async Task<IResult> ReadyAsync(Database database, StorageStartup startup, CancellationToken ct)
+    private static async Task<IResult> ReadyAsync(Database database, StorageStartup startup, DrainState drain, CancellationToken ct)
     {
+        if (drain.Draining)
+        {
+            return Api.Error(ApiError.ForStatus(503) with { Details = "This node is draining." });
+        }
         if (!startup.Completed)
         {
             return Api.Error(ApiError.ForStatus(503));

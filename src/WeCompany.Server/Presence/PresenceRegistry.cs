@@ -23,11 +23,22 @@ public sealed class PresenceRegistry(TimeProvider time)
 
     public string NodeId { get; set; } = "local";
 
+    /// <summary>Raised after a connection is registered (true) or closed (false); the cluster replicates it. Must not throw.</summary>
+    public event Action<PresenceEntry, bool>? Changed;
+
+    /// <summary>The cluster-wide view (every live node's connections); null outside a cluster.</summary>
+    public Func<CancellationToken, Task<IReadOnlyList<PresenceEntry>>>? ClusterView { get; set; }
+
+    /// <summary>Everyone online: across the cluster when there is one, else this node.</summary>
+    public Task<IReadOnlyList<PresenceEntry>> EveryoneAsync(CancellationToken cancellationToken) =>
+        ClusterView is { } view ? view(cancellationToken) : Task.FromResult(Snapshot());
+
     /// <summary>Records a connection; dispose the result when it closes.</summary>
     public IDisposable Register(long userId, PresenceChannel channel, string connectionId)
     {
         var entry = new PresenceEntry(userId, channel, connectionId, time.GetUtcNow(), NodeId);
         _connections[connectionId] = entry;
+        Changed?.Invoke(entry, true);
         return new Registration(this, connectionId);
     }
 
@@ -45,7 +56,10 @@ public sealed class PresenceRegistry(TimeProvider time)
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                registry._connections.TryRemove(connectionId, out _);
+                if (registry._connections.TryRemove(connectionId, out var entry))
+                {
+                    registry.Changed?.Invoke(entry, false);
+                }
             }
         }
     }

@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using WeCompany.Protocol;
+using WeCompany.Protocol.Rest;
+using WeCompany.Server.Calls;
+using WeCompany.Server.Cluster;
+using WeCompany.Server.Tests.Calls;
+using WeCompany.Server.Tests.Infrastructure;
+using WeCompany.Server.Tests.Signaling;
+
+namespace WeCompany.Server.Tests.Cluster;
+
+/// <summary>
+/// Two real nodes (in-process servers, each with its own HTTP and TCP ports) on one fresh PostgreSQL database:
+/// the smallest cluster. They share the JWT key, as every node of a cluster must.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ClusterPair : IAsyncDisposable
+{
+    public const string AdminName = "root";
+    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+    private static int s_users;
+
+    private ClusterPair(PostgresDatabase database, TestServer a, TestServer b)
+    {
+        Database = database;
+        A = a;
+        B = b;
+    }
+
+    public PostgresDatabase Database { get; }
+
+    /// <summary>Node "node-a".</summary>
+    public TestServer A { get; }
+
+    /// <summary>Node "node-b".</summary>
+    public TestServer B { get; }
+
+    public static Dictionary<string, string?> Settings(string nodeId, Dictionary<string, string?>? extra = null)
+    {
+        var settings = SignalingMeeting.Settings(new Dictionary<string, string?>
+        {
+            ["Cluster:NodeId"] = nodeId,
+            ["Cluster:HeartbeatSeconds"] = "0.5",
+            ["Cluster:NodeTimeoutSeconds"] = "3",
+            ["Cluster:DrainTimeoutSeconds"] = "10",
+            ["Auth:JwtKey"] = "cluster-tests-share-this-key-0123456789abcdef",
+            ["Auth:Admins:0"] = AdminName,
+            ["Auth:MaxFailuresPerAddress"] = "100000",
+            ["Tcp:Address"] = "127.0.0.1",
+        });
+        foreach (var (key, value) in extra ?? [])
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
+
+    /// <summary>Starts node A, then node B (one after the other: the first applies the migrations).</summary>
+    public static async Task<ClusterPair> StartAsync(Dictionary<string, string?>? extra = null)
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        var a = await TestServer.StartAsync(Settings("node-a", extra), database);
+        try
+        {
+            var b = await TestServer.StartAsync(Settings("node-b", extra), database);
+            return new ClusterPair(database, a, b);
+        }
+        catch
+        {
+            await a.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Registers a user through <paramref name="node"/> (any node: accounts live in PostgreSQL).</summary>
+    public static async Task<TestUser> UserAsync(TestServer node, string? username = null)
+    {
+        username ??= "c" + Interlocked.Increment(ref s_users) + "_" + Guid.NewGuid().ToString("N")[..8];
+        var auth = await node.RegisterAsync(username);
+        return new TestUser(auth.UserId, auth.Username, auth.Token);
+    }
+
+    /// <summary>A raw TCP protocol client registered as <paramref name="user"/> on <paramref name="node"/>.</summary>
+    public static async Task<RawTcpClient> ConnectTcpAsync(TestServer node, TestUser user)
+    {
+        var client = await RawTcpClient.ConnectAsync(node.Service<TcpServer>().Port);
+        await client.RegisterAsync(user);
+        return client;
+    }
+
+    /// <summary>Waits until <paramref name="node"/> can route TCP frames to <paramref name="user"/> (registered elsewhere).</summary>
+    public static Task ReachableAsync(TestServer node, TestUser user) =>
+        Eventually.TrueAsync(() => node.Service<TcpServer>().IsReachable(user.Id), $"{user.Username} is reachable from {node.BaseAddress}");
+
+    public static string Id(TestUser user) => user.Id.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>GET /api/v1/admin/online-users on <paramref name="node"/> as the administrator: the data's users.</summary>
+    public static async Task<List<JsonElement>> OnlineUsersAsync(TestServer node, string adminToken)
+    {
+        using var client = node.ClientFor(adminToken);
+        using var response = await client.GetAsync("api/v1/admin/online-users").WaitAsync(Wait);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(WireJson.Options).WaitAsync(Wait);
+        Assert.True(response.IsSuccessStatusCode, body.ToString());
+        return body.GetProperty("data").GetProperty("users").EnumerateArray().ToList();
+    }
+
+    public static string NodeIdOf(TestServer node) => node.Service<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.NodeId;
+
+    public async ValueTask DisposeAsync()
+    {
+        await B.DisposeAsync();
+        await A.DisposeAsync();
+    }
+}
