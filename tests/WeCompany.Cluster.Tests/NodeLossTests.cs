@@ -6,6 +6,9 @@ namespace WeCompany.Cluster.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class NodeLossTests(ClusterFixture cluster, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
+    // docs/protocol/signaling.md: the drain notice is error 70001 (node_draining), then close 1012.
+    private const int NodeDraining = 70001;
+
     /// <summary>The issue's promise: clients of a lost node are back in their meeting within 5 s.</summary>
     private static readonly TimeSpan RejoinBound = TimeSpan.FromSeconds(5);
 
@@ -72,8 +75,9 @@ public sealed class NodeLossTests(ClusterFixture cluster, Xunit.Abstractions.ITe
         var moved = await Task.WhenAll(meeting.Sockets.Select(async socket =>
         {
             var notice = await socket.WaitForAsync(m => m.GetProperty("type").GetInt32() == 13
-                && m.GetProperty("payload").GetProperty("code").ValueKind == System.Text.Json.JsonValueKind.String
-                && m.GetProperty("payload").GetProperty("code").GetString() == "node_draining", "the drain notice (error node_draining)", drainWindow);
+                && m.GetProperty("payload").GetProperty("code").ValueKind == System.Text.Json.JsonValueKind.Number
+                && m.GetProperty("payload").GetProperty("code").GetInt32() == NodeDraining,
+                "the drain notice (error 70001 node_draining)", drainWindow);
             var (code, reason) = await socket.Closed.WaitAsync(drainWindow);
             Assert.True(code == 1012, $"The draining node closed the socket with {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no close frame"} ({reason}), not 1012.");
             return await meeting.RejoinAsync(socket.User, Stopwatch.StartNew(), RejoinBound);
