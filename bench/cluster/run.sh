@@ -2,7 +2,7 @@
 # Cluster figures of issue 9: signaling fan-out through nginx (deploy/nginx/wecompany.conf, TLS) in front of
 # 1, 2 and 3 server processes on one PostgreSQL, with the signaling bench's load generator: rooms of `size`
 # sockets, each sending one chat per second; the scaling factor is delivered msg/s against one node.
-# Usage: bench/cluster/run.sh [rooms=6] [size=100] [seconds=6]
+# Usage: bench/cluster/run.sh [rooms=6] [size=100] [seconds=6] [rejoin_rounds=5]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -101,3 +101,11 @@ echo
 # Scaling: delivered msg/s with n nodes over delivered msg/s with one.
 printf '%s\n' "${rows[@]}" | awk -F'|' '{ gsub(/ /, "", $5); d[NR] = $5 + 0 }
   END { for (i = 2; i <= NR; i++) if (d[1] > 0 && d[i] > 0) printf "scaling %d nodes / 1 node: %.2fx (%+.2fx per added node)\n", i, d[i] / d[1], (d[i] / d[1] - 1) / (i - 1); else printf "scaling %d nodes: a run failed (see above)\n", i }'
+
+# Time from SIGKILL of a meetings' node to every client rejoined: its own bench on the cluster tier's fixture
+# (three nodes, PostgreSQL, nginx, coturn). rejoin_rounds=0 skips it.
+REJOIN_ROUNDS=$(opt rejoin_rounds 5)
+if [ "$REJOIN_ROUNDS" -gt 0 ]; then
+  echo
+  bench/WeCompany.Bench.Rejoin/run.sh rounds="$REJOIN_ROUNDS" meetings=3 size=5 2>/dev/null | grep -E '^(#|\||all rejoined)'
+fi

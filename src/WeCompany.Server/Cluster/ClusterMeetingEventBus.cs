@@ -39,7 +39,8 @@ public sealed class ClusterMeetingEventBus : IMeetingEventBus
     }
 
     /// <summary>A meeting event as it travels on the bus: one flat shape, <see cref="Type"/> says which.</summary>
-    internal sealed record WireEvent(string Type, long MeetingId, long UserId, long ByUserId, string? MediaType, string? Role, string? Content)
+    internal sealed record WireEvent(string Type, long MeetingId, long UserId, long ByUserId, string? MediaType, string? Role, string? Content,
+        long Seq = 0, string? MessageId = null, long CreatedAt = 0)
     {
         public static WireEvent From(MeetingEvent e) => e switch
         {
@@ -48,7 +49,8 @@ public sealed class ClusterMeetingEventBus : IMeetingEventBus
             AllMuted a => new("all_muted", a.MeetingId, 0, a.ByUserId, null, null, null),
             RoleChanged r => new("role", r.MeetingId, r.UserId, r.ByUserId, null, r.Role.ToWire(), null),
             MeetingEnded x => new("ended", x.MeetingId, 0, x.ByUserId, null, null, null),
-            MeetingNotice n => new("notice", n.MeetingId, n.UserId, 0, null, null, n.Content),
+            // The stored record's place in history travels with it: the hosting node shows it without storing.
+            MeetingNotice n => new("notice", n.MeetingId, n.UserId, 0, null, null, n.Content, n.Stored?.Seq ?? 0, n.Stored?.MessageId, n.Stored?.CreatedAt ?? 0),
             _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "A meeting event the bus does not carry."),
         };
 
@@ -59,8 +61,10 @@ public sealed class ClusterMeetingEventBus : IMeetingEventBus
             "all_muted" => new AllMuted(MeetingId, ByUserId),
             "role" when MeetingRoles.TryParse(Role, out var role) => new RoleChanged(MeetingId, UserId, role, ByUserId),
             "ended" => new MeetingEnded(MeetingId, ByUserId),
-            // A notice is stored once, by the node that published it; other nodes only show it in their room.
-            "notice" => null,
+            // A notice is stored once, by the node that published it; other nodes only show it in their room. One
+            // the publisher failed to store (no seq) has nothing to show.
+            "notice" when Seq > 0 && MessageId is not null && Content is not null =>
+                new MeetingNotice(MeetingId, UserId, Content) { Stored = new StoredNotice(Seq, MessageId, CreatedAt) },
             _ => null,
         };
     }

@@ -23,7 +23,17 @@ public sealed record RoleChanged(long MeetingId, long UserId, MeetingRole Role, 
 public sealed record MeetingEnded(long MeetingId, long ByUserId) : MeetingEvent(MeetingId);
 
 /// <summary>A chat-visible notice posted by the server (e.g. a file was uploaded into the meeting).</summary>
-public sealed record MeetingNotice(long MeetingId, long UserId, string Content) : MeetingEvent(MeetingId);
+public sealed record MeetingNotice(long MeetingId, long UserId, string Content) : MeetingEvent(MeetingId)
+{
+    /// <summary>
+    /// The chat record the notice became: null until stored. The publishing node's signaling hub stores it and
+    /// sets this; the cluster bus carries it, so the node hosting the room shows that record and stores nothing.
+    /// </summary>
+    public StoredNotice? Stored { get; set; }
+}
+
+/// <summary>Where a stored notice sits in the meeting's chat history (sent from user 0, "system").</summary>
+public sealed record StoredNotice(long Seq, string MessageId, long CreatedAt);
 
 /// <summary>Publishes meeting events to whoever delivers them (signaling locally, the cluster bus across nodes).</summary>
 public interface IMeetingEventBus

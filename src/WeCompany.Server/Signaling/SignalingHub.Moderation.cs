@@ -10,6 +10,9 @@ namespace WeCompany.Server.Signaling;
 /// </summary>
 internal sealed partial class SignalingHub
 {
+    /// <summary>The sender name of server notices in chat history.</summary>
+    private const string SystemName = "system";
+
     private async ValueTask OnMeetingEventAsync(MeetingEvent meetingEvent, CancellationToken ct)
     {
         try
@@ -18,7 +21,8 @@ internal sealed partial class SignalingHub
             switch (meetingEvent)
             {
                 case MeetingNotice notice:
-                    // Notices are chat history too: stored (from user 0) even when nobody is connected here.
+                    // Notices are chat history too: stored (from user 0) by the publishing node even when nobody is
+                    // connected there; a notice stored elsewhere is only shown.
                     await PostNoticeAsync(room, notice, ct);
                     return;
                 case ParticipantKicked kicked when room is not null:
@@ -61,18 +65,28 @@ internal sealed partial class SignalingHub
 
     private async Task PostNoticeAsync(SignalingRoom? room, MeetingNotice notice, CancellationToken ct)
     {
+        if (notice.Stored is { } stored)
+        {
+            // Stored by the node that published it (it came over the cluster bus): show that record here, once.
+            if (room is not null)
+            {
+                await ShowStoredNoticeAsync(room, notice, stored, ct);
+            }
+            return;
+        }
         if (room is null)
         {
-            await _chat.InsertAsync(notice.MeetingId, NextId(), 0, "system", null, notice.Content, _time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+            notice.Stored = ToStored(await _chat.InsertAsync(notice.MeetingId, NextId(), 0, SystemName, null, notice.Content, _time.GetUtcNow().ToUnixTimeMilliseconds(), ct));
             return;
         }
         await room.ChatGate.WaitAsync(ct);
         try
         {
-            var record = await _chat.InsertAsync(notice.MeetingId, NextId(), 0, "system", null, notice.Content, _time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+            var record = await _chat.InsertAsync(notice.MeetingId, NextId(), 0, SystemName, null, notice.Content, _time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+            notice.Stored = ToStored(record);
             lock (room.Gate)
             {
-                room.LastChatSeq = record.Seq;
+                room.LastChatSeq = Math.Max(room.LastChatSeq, record.Seq);
                 Broadcast(room.MeetingId, ChatFrame(record));
             }
         }
@@ -81,6 +95,37 @@ internal sealed partial class SignalingHub
             room.ChatGate.Release();
         }
     }
+
+    private async Task ShowStoredNoticeAsync(SignalingRoom room, MeetingNotice notice, StoredNotice stored, CancellationToken ct)
+    {
+        var record = new ChatRecord
+        {
+            MeetingId = notice.MeetingId,
+            Seq = stored.Seq,
+            MessageId = stored.MessageId,
+            FromUserId = 0,
+            Username = SystemName,
+            Content = notice.Content,
+            CreatedAt = stored.CreatedAt,
+        };
+        // The room's chat gate: not interleaved with a batch of this room being stored and delivered.
+        await room.ChatGate.WaitAsync(ct);
+        try
+        {
+            lock (room.Gate)
+            {
+                // The number was taken on another node; a later local message may already have a higher one.
+                room.LastChatSeq = Math.Max(room.LastChatSeq, record.Seq);
+                Broadcast(room.MeetingId, ChatFrame(record));
+            }
+        }
+        finally
+        {
+            room.ChatGate.Release();
+        }
+    }
+
+    private static StoredNotice ToStored(ChatRecord record) => new(record.Seq, record.MessageId, record.CreatedAt);
 
     /// <summary>Tells one participant why, closes their socket after that notice, and tells the rest they left.</summary>
     private async Task RemoveByServerAsync(SignalingRoom room, long userId, int code, string message, int closeCode, string reason)

@@ -81,7 +81,46 @@ public sealed class ClusterFixture : IAsyncLifetime
                 await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(10));
             }
         }
-        await Task.WhenAll(_nodes.Where(n => !n.IsRunning).Select(n => n.StartAsync()));
+        var stopped = _nodes.Where(n => !n.IsRunning).ToList();
+        await Task.WhenAll(stopped.Select(n => n.StartAsync()));
+        if (stopped.Count > 0)
+        {
+            await GatewayReachesEveryNodeAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    /// <summary>
+    /// Waits until nginx routes both REST (round robin) and signaling (the meeting_id hash ring) to every node.
+    /// nginx skips a node that refused a connection for fail_timeout (deploy/nginx/wecompany.conf), per upstream,
+    /// and cannot be asked about it: until then a restarted node gets no traffic, and a meeting whose joins span
+    /// the moment its mark expires is split over two nodes. A request that reaches a node carries its
+    /// X-WeCompany-Node; the signaling probe has no token, which the node refuses (not a failure to nginx).
+    /// </summary>
+    public async Task GatewayReachesEveryNodeAsync(TimeSpan timeout)
+    {
+        using var client = GatewayClient.Create(this);
+        var rest = new HashSet<string>(StringComparer.Ordinal);
+        var signaling = new HashSet<string>(StringComparer.Ordinal);
+        var probe = 0;
+        await Eventually.HoldsAsync(async () =>
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                using (var ping = await client.GetAsync("api/v1/ping"))
+                {
+                    if (GatewayClient.NodeOf(ping) is { } node)
+                    {
+                        rest.Add(node);
+                    }
+                }
+                using var socket = await client.GetAsync(string.Create(CultureInfo.InvariantCulture, $"ws/signaling?meeting_id={++probe}"));
+                if (GatewayClient.NodeOf(socket) is { } signalingNode)
+                {
+                    signaling.Add(signalingNode);
+                }
+            }
+            return rest.Count == NodeCount && signaling.Count == NodeCount;
+        }, timeout, "nginx to route REST and signaling to every node again");
     }
 
     /// <summary>The end of every process's log: assertion messages carry it.</summary>

@@ -27,16 +27,30 @@ public sealed class ClusterMeeting : IAsyncDisposable
     public static async Task<ClusterMeeting> StartAsync(ClusterFixture cluster, int others)
     {
         var host = await GatewayClient.RegisterAsync(cluster);
+        return await StartAsync(cluster, host, await Task.WhenAll(Enumerable.Range(0, others).Select(_ => GatewayClient.RegisterAsync(cluster))));
+    }
+
+    /// <summary>A new meeting of <paramref name="host"/> with users registered before, all joined and in the room.</summary>
+    public static async Task<ClusterMeeting> StartAsync(ClusterFixture cluster, ClusterUser host, IReadOnlyList<ClusterUser> others)
+    {
         var id = await host.CreateMeetingAsync();
-        var sockets = new List<MeetingSocket>();
-        foreach (var user in new[] { host }.Concat(await Task.WhenAll(Enumerable.Range(0, others).Select(_ => GatewayClient.RegisterAsync(cluster)))))
+        var meeting = new ClusterMeeting(cluster, id, []);
+        try
         {
-            var join = await user.JoinAsync(id);
-            var socket = await MeetingSocket.ConnectAsync(cluster, user, id, join, PeerOf(user));
-            sockets.Add(socket);
-            await socket.JoinRoomAsync();
+            foreach (var user in others.Prepend(host))
+            {
+                var join = await user.JoinAsync(id);
+                var socket = await MeetingSocket.ConnectAsync(cluster, user, id, join, PeerOf(user));
+                meeting.Sockets.Add(socket);
+                await socket.JoinRoomAsync();
+            }
+            return meeting;
         }
-        return new ClusterMeeting(cluster, id, sockets);
+        catch
+        {
+            await meeting.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The one node every participant's socket is on (asserted).</summary>
