@@ -57,5 +57,8 @@ foreach (var count in rooms)
 Console.WriteLine();
 var join = await generator.JoinLatencyAsync(RoomSize, samples: 200);
 Console.WriteLine($"join → room-info with {RoomSize} in the room: p50 {join.P50:F2} ms, p99 {join.P99:F2} ms ({join.Count} samples)");
-var memory = await generator.IdleMemoryAsync(signaling.Process.Id, idle, hold);
-Console.WriteLine(memory);
+if (idle > 0)
+{
+    var memory = await generator.IdleMemoryAsync(signaling.Process.Id, idle, hold);
+    Console.WriteLine(memory);
+}
