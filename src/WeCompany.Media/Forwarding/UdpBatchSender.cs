@@ -45,8 +45,11 @@ internal sealed unsafe partial class UdpBatchSender
     private bool _useSendmmsg;
     private int _count;
 
-    /// <summary>Creates a sender of up to <paramref name="capacity"/> datagrams per system call on <paramref name="socket"/>.</summary>
-    public UdpBatchSender(Socket socket, MediaServerCounters counters, int capacity)
+    /// <summary>
+    /// Creates a sender of up to <paramref name="capacity"/> datagrams per system call on <paramref name="socket"/>;
+    /// <paramref name="preferSendmmsg"/> false sends one SendTo each, as off Linux (tests run that path too).
+    /// </summary>
+    public UdpBatchSender(Socket socket, MediaServerCounters counters, int capacity, bool preferSendmmsg = true)
     {
         // UIO_MAXIOV (1,024) is the most one sendmmsg call takes.
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
@@ -63,7 +66,7 @@ internal sealed unsafe partial class UdpBatchSender
         _isRtp = new bool[capacity];
         _fallbackAddress = new SocketAddress(socket.AddressFamily, NameBytes);
         // The header layout below is the 64-bit Linux ABI (struct mmsghdr is 64 bytes there).
-        _useSendmmsg = OperatingSystem.IsLinux() && IntPtr.Size == 8;
+        _useSendmmsg = preferSendmmsg && OperatingSystem.IsLinux() && IntPtr.Size == 8;
         var payloads = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_payloads));
         var names = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_names));
         var vectors = (IoVector*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_vectors));
