@@ -50,8 +50,8 @@ public sealed class UdpBatchSenderTests : IDisposable
     public async Task AMessageTheKernelRefusesMidBatchIsCountedAndTheRestStillArrive(bool preferSendmmsg)
     {
         var batch = new UdpBatchSender(_sender, _counters, 64, preferSendmmsg);
-        // Linux refuses UDP to port 0 (EINVAL): sendmmsg stops there, reports the two before it, and the sender
-        // must skip the refused one and send the rest.
+        // Linux refuses UDP to port 0 (EINVAL): sendmmsg stops there and reports the ones before it (or fails at
+        // once when the refused one is sent first); the sender must skip the refused one and send the rest.
         var nowhere = new IPEndPoint(IPAddress.Loopback, 0).Serialize();
         batch.TryAdd(Datagram(0), AddressOf(_receivers[0]), rtp: true);
         batch.TryAdd(Datagram(1), AddressOf(_receivers[1]), rtp: true);
