@@ -44,6 +44,8 @@ internal sealed unsafe partial class UdpBatchSender
     private readonly MultiMessageHeader[] _messages;
     private readonly IoVector[] _vectors;
     private readonly SocketAddress _fallbackAddress;
+    private readonly byte* _namesBase;
+    private readonly IoVector* _vectorsBase;
     private bool _useSendmmsg;
     private int _count;
 
@@ -82,9 +84,6 @@ internal sealed unsafe partial class UdpBatchSender
             _messages[i].Header.VectorCount = 1;
         }
     }
-
-    private readonly byte* _namesBase;
-    private readonly IoVector* _vectorsBase;
 
     /// <summary>The most datagrams one flush sends.</summary>
     public int Capacity { get; }
