@@ -38,6 +38,14 @@ internal sealed class BenchClient : IDisposable
         _context = new DtlsContext(_certificate);
     }
 
+    /// <summary>
+    /// Once connected, read by draining the socket every few milliseconds instead of blocking in recv. A blocked
+    /// reader is woken by the sender's system call: on loopback that wake-up is charged to the SFU's forwarding
+    /// thread (sock_def_readable), a cost sending to a network card does not have and the bare baseline's unread
+    /// sink does not pay either.
+    /// </summary>
+    public static bool PollReceivers { get; set; }
+
     public IceCredentials Ice => _ice;
 
     public DtlsFingerprint Fingerprint => _certificate.Fingerprint;
@@ -98,6 +106,12 @@ internal sealed class BenchClient : IDisposable
             int length;
             try
             {
+                if (PollReceivers && _send is not null && _socket.Available == 0)
+                {
+                    Thread.Sleep(5);
+                    continue;
+                }
+
                 length = _socket.Receive(buffer);
             }
             catch (SocketException)

@@ -7,15 +7,20 @@ using WeCompany.Media.Forwarding;
 
 // SFU forwarding benchmark: N publishers of synthetic 1 Mbit/s VP8-like video to M subscribers on loopback through
 // the real MediaServer (ICE-lite, DTLS, SRTP both ways), then, in the same run, a bare socket loop sending the same
-// number of 1,200-byte datagrams per second. Usage: run.sh [--runs 1x1,10x10,10x50] [--seconds 10]
+// number of 1,200-byte datagrams per second. Usage: run.sh [--runs 1x1,10x10,10x50] [--seconds 10] [--batch 256]
+// [--receivers block|poll] (--batch: datagrams per sendmmsg call, MediaServerOptions.SendBatchSize; 1 sends each copy
+// on its own. --receivers poll: subscribers drain their sockets every 5 ms instead of blocking, see BenchClient).
 var runs = "1x1,5x5,10x10,10x40,20x40";
 var seconds = 10;
+var batch = new MediaServerOptions().SendBatchSize;
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
     switch (args[i])
     {
         case "--runs": runs = args[i + 1]; break;
         case "--seconds": seconds = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+        case "--batch": batch = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+        case "--receivers": BenchClient.PollReceivers = args[i + 1] == "poll"; break;
         default: throw new ArgumentException($"Unknown option {args[i]}");
     }
 }
@@ -24,7 +29,7 @@ const int PacketSize = 1200;
 const int Bitrate = 1_000_000;
 var packetsPerPublisher = Bitrate / 8.0 / PacketSize;
 var ceiling = Baseline.Run(rate: double.PositiveInfinity, TimeSpan.FromSeconds(3), PacketSize);
-Console.WriteLine($"Bare socket ceiling on one thread: {ceiling.PacketsPerSecond:N0} datagrams/s of {PacketSize} bytes ({Environment.ProcessorCount} vCPU).");
+Console.WriteLine($"Bare socket ceiling on one thread: {ceiling.PacketsPerSecond:N0} datagrams/s of {PacketSize} bytes ({Environment.ProcessorCount} vCPU); send batch {batch}, receivers {(BenchClient.PollReceivers ? "poll" : "block")}.");
 Console.WriteLine();
 Console.WriteLine("| Publishers | Subscribers | Packets/s in | Packets/s out | Bytes/s out | SFU CPU % (forwarding thread) | Process CPU % | µs CPU per packet out | Baseline: same datagrams/s, CPU % | Received by subscribers/s |");
 Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -33,7 +38,7 @@ foreach (var spec in runs.Split(','))
     var parts = spec.Split('x');
     var publishers = int.Parse(parts[0], CultureInfo.InvariantCulture);
     var subscribers = int.Parse(parts[1], CultureInfo.InvariantCulture);
-    var result = await SfuRun.RunAsync(publishers, subscribers, packetsPerPublisher, TimeSpan.FromSeconds(seconds), PacketSize);
+    var result = await SfuRun.RunAsync(publishers, subscribers, packetsPerPublisher, TimeSpan.FromSeconds(seconds), PacketSize, batch);
     var baseline = Baseline.Run(result.PacketsOutPerSecond, TimeSpan.FromSeconds(seconds), PacketSize);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"| {publishers} | {subscribers} | {result.PacketsInPerSecond:N0} | {result.PacketsOutPerSecond:N0} | {result.BytesOutPerSecond / 1e6:N1} MB | {result.ForwardingCpuPercent:N1} | {result.ProcessCpuPercent:N1} | {result.MicrosecondsPerPacket:N2} | {baseline.CpuPercent:N1} | {result.ReceivedPerSecond:N0} |"));
@@ -43,9 +48,9 @@ internal sealed record SfuResult(double PacketsInPerSecond, double PacketsOutPer
 
 internal static class SfuRun
 {
-    public static async Task<SfuResult> RunAsync(int publisherCount, int subscriberCount, double packetsPerPublisher, TimeSpan duration, int packetSize)
+    public static async Task<SfuResult> RunAsync(int publisherCount, int subscriberCount, double packetsPerPublisher, TimeSpan duration, int packetSize, int batch)
     {
-        await using var server = new MediaServer(new MediaServerOptions { BindAddress = IPAddress.Loopback, Port = 0 });
+        await using var server = new MediaServer(new MediaServerOptions { BindAddress = IPAddress.Loopback, Port = 0, SendBatchSize = batch });
         server.Start();
         var endPoint = new IPEndPoint(IPAddress.Loopback, server.LocalEndPoint.Port);
         var publishers = new List<(BenchClient Client, uint Ssrc)>();

@@ -76,6 +76,15 @@ public sealed partial class MediaServer
                 continue;
             }
 
+            // Accepting is the only place streams are added, so the count cannot overshoot the cap.
+            if (_tcpConnections.Count >= _options.MaxTcpConnections)
+            {
+                Interlocked.Increment(ref Counters.TcpRefused);
+                socket.LingerState = new LingerOption(true, 0); // a reset, not a polite close the client may wait on
+                socket.Dispose();
+                continue;
+            }
+
             socket.NoDelay = true;
             socket.SendTimeout = (int)TcpSendTimeout.TotalMilliseconds;
             socket.SendBufferSize = _options.SocketBufferBytes;
@@ -118,6 +127,7 @@ public sealed partial class MediaServer
                     lock (_dispatchGate)
                     {
                         HandleDatagram(frame, packet.Length, connection.Remote, response);
+                        _batch?.Flush();
                     }
                 }
 

@@ -16,7 +16,8 @@ namespace WeCompany.Media.Forwarding;
 /// <remarks>
 /// The receive loop runs on its own thread with the allocation-free <see cref="SocketAddress"/> overloads and
 /// one reused 1,500-byte buffer: every packet is handled to the end (decrypted, forwarded, each copy
-/// protected and sent) before the next is read, so nothing is allocated per packet.
+/// protected) before the next is read, so nothing is allocated per packet. The protected copies are collected
+/// by a <see cref="UdpBatchSender"/> and leave in one sendmmsg(2) call once no further datagram is waiting.
 /// </remarks>
 public sealed partial class MediaServer : IAsyncDisposable
 {
@@ -32,6 +33,7 @@ public sealed partial class MediaServer : IAsyncDisposable
     private readonly ConcurrentQueue<Action> _posted = new();
     private readonly CancellationTokenSource _stop = new();
     private Socket? _socket;
+    private UdpBatchSender? _batch;
     private Thread? _receiveThread;
     private Task? _tickLoop;
     private long _receiveLoopAllocated;
@@ -107,6 +109,11 @@ public sealed partial class MediaServer : IAsyncDisposable
             }
 
             _socket = socket;
+            if (_options.SendBatchSize > 1)
+            {
+                _batch = new UdpBatchSender(socket, Counters, _options.SendBatchSize);
+            }
+
             break;
         }
 
@@ -177,6 +184,12 @@ public sealed partial class MediaServer : IAsyncDisposable
         if (!_tcpConnections.IsEmpty && _tcpConnections.TryGetValue(address, out var connection))
         {
             return SendTcp(connection, datagram, rtp);
+        }
+
+        // Under the dispatch lock (receive loop, TCP frames) copies wait for the batch; the tick sends at once.
+        if (_batch is { } batch && _dispatchGate.IsHeldByCurrentThread && batch.TryAdd(datagram, address, rtp))
+        {
+            return true;
         }
 
         try
@@ -250,12 +263,30 @@ public sealed partial class MediaServer : IAsyncDisposable
             lock (_dispatchGate)
             {
                 HandleDatagram(buffer, length, remote, response);
+                // More datagrams waiting (publishers' packets arrive in bursts): handle them first, so that their
+                // copies share one system call; the batch also flushes itself when full.
+                if (_batch is { Count: > 0 } batch && !IsMoreWaiting(socket))
+                {
+                    batch.Flush();
+                }
             }
 
             if ((count & 63) == 0)
             {
                 Interlocked.Exchange(ref _receiveLoopAllocated, GC.GetAllocatedBytesForCurrentThread());
             }
+        }
+    }
+
+    private static bool IsMoreWaiting(Socket socket)
+    {
+        try
+        {
+            return socket.Available > 0;
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 

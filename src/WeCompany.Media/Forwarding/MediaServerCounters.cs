@@ -19,6 +19,7 @@ public sealed class MediaServerCounters
     internal long Retransmissions;
     internal long KeyframeRequests;
     internal long SendErrors;
+    internal long TcpRefused;
 
     /// <summary>Datagrams read from the socket.</summary>
     public long DatagramsReceivedTotal => Interlocked.Read(ref DatagramsReceived);
@@ -67,4 +68,7 @@ public sealed class MediaServerCounters
 
     /// <summary>Sends the socket refused.</summary>
     public long SendErrorsTotal => Interlocked.Read(ref SendErrors);
+
+    /// <summary>ICE-TCP connections closed at accept because <see cref="MediaServerOptions.MaxTcpConnections"/> were open.</summary>
+    public long TcpRefusedTotal => Interlocked.Read(ref TcpRefused);
 }

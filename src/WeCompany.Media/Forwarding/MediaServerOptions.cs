@@ -39,6 +39,20 @@ public sealed class MediaServerOptions
     /// </summary>
     public bool CongestionFeedback { get; set; } = true;
 
+    /// <summary>
+    /// Datagrams sent with one sendmmsg(2) call (Linux; one SendTo each elsewhere): the copies of a received packet
+    /// for every subscriber, and of packets read back to back. 256 covers several packets to a large room
+    /// (≈ 0.5 MB of pinned slots); 1 sends every datagram on its own.
+    /// </summary>
+    public int SendBatchSize { get; set; } = 256;
+
+    /// <summary>
+    /// ICE-TCP streams open at once; further connections are closed at accept. Each costs a reader task and
+    /// ≈ 200 KB of frame buffers, so a flood of idle streams cannot exhaust memory; 1,000 is far above the
+    /// participants one server's forwarding thread carries.
+    /// </summary>
+    public int MaxTcpConnections { get; set; } = 1000;
+
     /// <summary>Socket buffer sizes: a video burst to many subscribers must not overflow the default 208 KB.</summary>
     public int SocketBufferBytes { get; set; } = 4 * 1024 * 1024;
 }

@@ -15,6 +15,10 @@ public sealed class MediaOptions
     /// <summary>Also accept ICE over TCP (RFC 6544 passive candidates) on the same port number, for networks that block UDP.</summary>
     public bool TcpEnabled { get; set; } = true;
 
+    /// <summary>ICE-TCP streams open at once; more are refused at accept, so idle streams (≈ 200 KB of buffers each) cannot exhaust memory.</summary>
+    [Range(1, 100_000)]
+    public int MaxTcpConnections { get; set; } = 1000;
+
     /// <summary>The address the UDP socket binds.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 

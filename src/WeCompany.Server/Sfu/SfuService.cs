@@ -79,6 +79,7 @@ public sealed partial class SfuService : IHostedService, IAsyncDisposable
             MaxPublishBitrate = _options.MaxPublishBitrate,
             CongestionFeedback = _options.CongestionFeedback,
             EnableTcp = _options.TcpEnabled,
+            MaxTcpConnections = _options.MaxTcpConnections,
         }, _time);
         server.Start();
         _server = server;

@@ -33,6 +33,37 @@ public sealed class ForwardingTests
         Assert.DoesNotContain(bob.Rtp, p => p.Ssrc == 1111);
     }
 
+    [Theory]
+    [InlineData(256)]
+    [InlineData(1)]
+    public async Task EverySubscriberGetsEveryPacketWithAndWithoutSendBatching(int sendBatchSize)
+    {
+        await using var sfu = SfuLoopback.Start(new MediaServerOptions { SendBatchSize = sendBatchSize });
+        var (alice, alicePeer) = await sfu.ConnectAsync("alice");
+        var track = alicePeer.AddPublishedTrack(Camera(1111));
+        var subscribers = new List<LoopbackClientPeer>();
+        for (var i = 0; i < 4; i++)
+        {
+            var (client, peer) = await sfu.ConnectAsync($"sub{i}");
+            peer.AddDownTrack((uint)(5000 + i), MediaKind.Video, 90000, track);
+            subscribers.Add(client);
+        }
+
+        sfu.PublishVideo(alice, 1111);
+        // Each subscriber sees 50 consecutive sequence numbers on its own SSRC after its first packet: nothing lost, nothing crossed.
+        for (var i = 0; i < subscribers.Count; i++)
+        {
+            var ssrc = (uint)(5000 + i);
+            var first = await subscribers[i].WaitForRtpAsync(p => p.Ssrc == ssrc);
+            await subscribers[i].WaitForRtpAsync(p => p.Ssrc == ssrc && p.Sequence == (ushort)(first.Sequence + 50));
+            var sequences = subscribers[i].Rtp.Where(p => p.Ssrc == ssrc).Select(p => (ushort)(p.Sequence - first.Sequence)).Where(d => d <= 50).Distinct().Count();
+            Assert.Equal(51, sequences);
+            Assert.DoesNotContain(subscribers[i].Rtp, p => p.Ssrc != ssrc);
+        }
+
+        Assert.Equal(0, sfu.Server.Counters.SendErrorsTotal);
+    }
+
     [Fact]
     public async Task ForwardingAllocatesNothingPerPacketOnTheReceiveLoop()
     {

@@ -87,6 +87,49 @@ public sealed class IceTcpTests
         await SfuLoopback.WaitUntilAsync(() => sfu.Server.TcpConnectionCount == 0);
     }
 
+    [Fact]
+    public async Task ConnectionsBeyondTheCapAreRefusedUntilOneCloses()
+    {
+        await using var sfu = SfuLoopback.Start(new MediaServerOptions { MaxTcpConnections = 2 });
+        using var first = await ConnectTcpAsync(sfu);
+        using var second = await ConnectTcpAsync(sfu);
+        await SfuLoopback.WaitUntilAsync(() => sfu.Server.TcpConnectionCount == 2);
+
+        Assert.True(await IsRefusedAsync(sfu));
+        Assert.Equal(1, sfu.Server.Counters.TcpRefusedTotal);
+        Assert.Equal(2, sfu.Server.TcpConnectionCount);
+
+        // A stream that closes frees its place for the next client.
+        first.Close();
+        await SfuLoopback.WaitUntilAsync(() => sfu.Server.TcpConnectionCount == 1);
+        using var fourth = await ConnectTcpAsync(sfu);
+        await SfuLoopback.WaitUntilAsync(() => sfu.Server.TcpConnectionCount == 2);
+        Assert.Equal(1, sfu.Server.Counters.TcpRefusedTotal);
+    }
+
+    private static async Task<Socket> ConnectTcpAsync(SfuLoopback sfu)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(sfu.EndPoint).WaitAsync(TimeSpan.FromSeconds(5));
+        return socket;
+    }
+
+    // The server resets a refused stream as soon as it accepts it: the connect itself or the first read ends with a
+    // reset (or 0 bytes), well before the handshake deadline would close an accepted one.
+    private static async Task<bool> IsRefusedAsync(SfuLoopback sfu)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            using var socket = await ConnectTcpAsync(sfu);
+            return await socket.ReceiveAsync(new byte[16], timeout.Token) == 0;
+        }
+        catch (SocketException exception) when (exception.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return true;
+        }
+    }
+
     private static WeCompany.Media.Dtls.DtlsFingerprint DtlsFingerprintOf()
     {
         using var certificate = WeCompany.Media.Dtls.DtlsCertificate.Generate("tcp-test");
