@@ -1,10 +1,6 @@
 using System.Net.Http.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using WeCompany.Protocol;
 using WeCompany.Protocol.Rest;
-using WeCompany.Server.Hosting;
 
 namespace WeCompany.Browser.Tests;
 
@@ -13,46 +9,20 @@ namespace WeCompany.Browser.Tests;
 [Trait("Category", "Browser")]
 public sealed class ServerChromiumTests : IAsyncLifetime
 {
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "wecompany-browser-" + Guid.NewGuid().ToString("N"));
-    private Microsoft.AspNetCore.Builder.WebApplication _app = null!;
+    private ProductServer _server = null!;
     private HttpClient _http = null!;
     private Chromium _chromium = null!;
     private Uri _base = null!;
 
     public async Task InitializeAsync()
     {
-        _app = ServerHost.Build(new Dictionary<string, string?>
-        {
-            ["Http:Address"] = "127.0.0.1",
-            ["Http:Port"] = "0",
-            ["Tcp:Port"] = "0",
-            ["Media:Port"] = "0",
-            ["Media:PublicAddresses:0"] = "127.0.0.1",
-            ["Storage:DataDir"] = _dataDir,
-            ["Auth:PasswordIterations"] = "10000",
-            ["Logging:LogLevel:Default"] = "Warning",
-        }, null);
-        await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        _base = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        _http = new HttpClient { BaseAddress = _base, Timeout = TimeSpan.FromSeconds(30) };
-        _chromium = await Chromium.LaunchAsync();
+        _server = await ProductServer.StartAsync("browser");
+        _base = _server.BaseAddress;
+        _http = _server.Http;
+        _chromium = _server.Chromium;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _chromium.DisposeAsync();
-        _http.Dispose();
-        await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        await _app.DisposeAsync();
-        try
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // SQLite may hold a file a moment longer; the temp folder is the system's to clean.
-        }
-    }
+    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task ThreePagesJoinThroughRestAndSignalingAndEachReceivesTheOtherTwo()
