@@ -106,7 +106,9 @@ public sealed partial class SfuChromiumTests : IAsyncLifetime, ISfuSignalSender
 
         _sfu.SetAudioMuted(Meeting, speaker.UserId, muted: true);
         var droppedBefore = _sfu.MediaServer!.Counters.MutedDropsTotal;
-        await Task.Delay(500); // packets already in flight arrive
+        // Once the SFU has dropped ten of the speaker's packets (≈ 200 ms of Opus), what it forwarded before the
+        // mute has long reached the listener over loopback.
+        await WaitUntilAsync(() => _sfu.MediaServer.Counters.MutedDropsTotal > droppedBefore + 10);
         var muted = await listener.StatsAsync();
         // The speaker's client still sends: the SFU counts the audio it drops.
         await WaitUntilAsync(() => _sfu.MediaServer.Counters.MutedDropsTotal > droppedBefore + 50);
