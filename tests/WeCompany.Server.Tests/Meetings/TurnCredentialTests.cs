@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using WeCompany.Server.Meetings;
+using WeCompany.Server.Tests.Infrastructure;
 
 namespace WeCompany.Server.Tests.Meetings;
 
@@ -62,7 +61,7 @@ public sealed class TurnCredentialTests
         Assert.True(File.Exists("/usr/bin/turnserver") && File.Exists("/usr/bin/turnutils_uclient"),
             "coturn is not installed (Debian package 'coturn'): run scripts/test-deps.sh");
         var folder = Directory.CreateTempSubdirectory("wecompany-turn-").FullName;
-        var port = FreeUdpAndTcpPort();
+        var port = Ports.FreeUdpAndTcp();
         using var coturn = Start("/usr/bin/turnserver",
             "-n", "--listening-ip=127.0.0.1", $"--listening-port={port}", "--relay-ip=127.0.0.1", "--use-auth-secret",
             $"--static-auth-secret={Secret}", "--realm=wecompany", "--no-cli", "--no-tls", "--no-dtls", "--allow-loopback-peers",
@@ -85,7 +84,7 @@ public sealed class TurnCredentialTests
             var username = turn.GetProperty("username").GetString()!;
             var credential = turn.GetProperty("credential").GetString()!;
 
-            await MeetingKit.EventuallyAsync(() => Task.FromResult(IsListening(port)), TimeSpan.FromSeconds(15), "coturn to listen");
+            await MeetingKit.EventuallyAsync(() => Task.FromResult(Ports.IsListening(port)), TimeSpan.FromSeconds(15), "coturn to listen");
             var (ok, okOutput) = await AllocateAsync(port, username, credential);
             Assert.True(ok, okOutput);
 
@@ -134,38 +133,5 @@ public sealed class TurnCredentialTests
             info.ArgumentList.Add(arg);
         }
         return Process.Start(info)!;
-    }
-
-    private static bool IsListening(int port)
-    {
-        try
-        {
-            using var probe = new TcpClient();
-            probe.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    // coturn listens on both UDP and TCP at the port: find one free on both.
-    private static int FreeUdpAndTcpPort()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            using var tcp = new TcpListener(IPAddress.Loopback, 0);
-            tcp.Start();
-            var port = ((IPEndPoint)tcp.LocalEndpoint).Port;
-            try
-            {
-                using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException) when (attempt < 20)
-            {
-            }
-        }
     }
 }

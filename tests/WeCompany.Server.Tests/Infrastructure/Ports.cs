@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace WeCompany.Cluster.Tests.Infrastructure;
+namespace WeCompany.Server.Tests.Infrastructure;
 
-/// <summary>Free loopback ports for the fixture's processes.</summary>
+/// <summary>Free loopback ports for the servers tests start (coturn, cluster nodes, nginx).</summary>
 public static class Ports
 {
     public static int FreeTcp()
