@@ -1,6 +1,3 @@
-using System.Net.Http.Json;
-using WeCompany.Protocol;
-using WeCompany.Protocol.Rest;
 using Xunit.Abstractions;
 
 namespace WeCompany.Browser.Tests;
@@ -13,7 +10,6 @@ public sealed class AiortcInteropTests : IAsyncLifetime
 {
     private readonly ITestOutputHelper _output;
     private ProductServer _server = null!;
-    private HttpClient _http = null!;
     private Chromium _chromium = null!;
     private Uri _base = null!;
 
@@ -23,7 +19,6 @@ public sealed class AiortcInteropTests : IAsyncLifetime
     {
         _server = await ProductServer.StartAsync("aiortc");
         _base = _server.BaseAddress;
-        _http = _server.Http;
         _chromium = _server.Chromium;
     }
 
@@ -33,19 +28,19 @@ public sealed class AiortcInteropTests : IAsyncLifetime
     public async Task AiortcAndChromiumEachDecodeTheOthersVideoThroughTheSfu()
     {
         var suffix = Environment.TickCount64 % 100000;
-        var host = await RegisterAsync($"chrome{suffix}");
-        var python = await RegisterAsync($"aiortc{suffix}");
-        var meeting = await CreateMeetingAsync(host.Token);
+        var host = await _server.RegisterAsync($"chrome{suffix}");
+        var python = await _server.RegisterAsync($"aiortc{suffix}");
+        var meeting = await _server.CreateMeetingAsync(host.Token, "aiortc interop");
 
         var page = await _chromium.NewPageOnAsync(_base);
         var chrome = new BrowserParticipant(page, host.UserId, $"peer-{host.UserId}");
         await page.EvaluateAsync("([token, userId, meetingId, peerId]) => window.joinMeeting(token, userId, meetingId, peerId, true)",
             new object[] { host.Token, host.UserId, meeting.MeetingId, chrome.PeerId });
         // Connected means the SFU answered the page's offer: its camera is a track of the room.
-        await WaitForAsync(chrome, s => s.State == "connected", "the page did not connect to the SFU");
+        await chrome.WaitForAsync(s => s.State == "connected", "the page did not connect to the SFU");
 
         await using var aiortc = AiortcPeer.Start();
-        var join = await JoinAsync(python.Token, meeting.MeetingId);
+        var join = await _server.JoinAsync(python.Token, meeting.MeetingId);
         var aiortcPeerId = $"aiortc-{python.UserId}";
         await aiortc.ConnectAsync(WebSocketUri(join.WebsocketUrl), join.SessionToken, meeting.MeetingId, python.UserId, aiortcPeerId);
         // aiortc 1.4 cannot roll back its own offer, so it publishes once it has answered the SFU's offer of the page's tracks.
@@ -54,9 +49,9 @@ public sealed class AiortcInteropTests : IAsyncLifetime
         await aiortc.PublishAsync();
 
         // Chromium decodes aiortc's generated 320x240 video, and keeps decoding.
-        var first = await WaitForAsync(chrome, s => BrowserParticipant.ReceivesFrom(s, aiortcPeerId, audio: false), "Chromium did not decode aiortc's video", aiortc);
+        var first = await chrome.WaitForAsync(s => BrowserParticipant.ReceivesFrom(s, aiortcPeerId, audio: false), "Chromium did not decode aiortc's video", aiortc.Log);
         var firstFrames = BrowserParticipant.FramesFrom(first, aiortcPeerId);
-        var later = await WaitForAsync(chrome, s => BrowserParticipant.FramesFrom(s, aiortcPeerId) > firstFrames + 30, "Chromium's frames from aiortc stopped", aiortc);
+        var later = await chrome.WaitForAsync(s => BrowserParticipant.FramesFrom(s, aiortcPeerId) > firstFrames + 30, "Chromium's frames from aiortc stopped", aiortc.Log);
         Assert.Contains(later.Tracks, t => t.Kind == "video" && t.TrackIdentifier.StartsWith(aiortcPeerId + "-", StringComparison.Ordinal) && t.FrameWidth == 320);
 
         // aiortc decodes the page's 640x480 camera, and keeps decoding.
@@ -76,57 +71,4 @@ public sealed class AiortcInteropTests : IAsyncLifetime
     private Uri WebSocketUri(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var absolute) ? absolute
         : new Uri(new Uri(_base.ToString().Replace("http://", "ws://", StringComparison.Ordinal)), url);
-
-    private async Task<AuthResult> RegisterAsync(string name)
-    {
-        using var response = await _http.PostAsJsonAsync("/api/v1/auth/register",
-            new RegisterRequest(name, name + "@example.test", "correct-horse-battery", name), WireJson.Options);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<ApiResponse<AuthResult>>(WireJson.Options))!.Data;
-    }
-
-    private async Task<MeetingDetails> CreateMeetingAsync(string token)
-    {
-        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/v1/meetings")
-        {
-            Content = JsonContent.Create(new CreateMeetingRequest("aiortc interop", null, null, 60, 10, false, null), options: WireJson.Options),
-        };
-        create.Headers.Authorization = new("Bearer", token);
-        using var created = await _http.SendAsync(create);
-        created.EnsureSuccessStatusCode();
-        return (await created.Content.ReadFromJsonAsync<ApiResponse<MeetingDetails>>(WireJson.Options))!.Data;
-    }
-
-    private async Task<JoinMeetingResult> JoinAsync(string token, long meetingId)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/meetings/{meetingId}/join")
-        {
-            Content = JsonContent.Create(new JoinMeetingRequest(null), options: WireJson.Options),
-        };
-        request.Headers.Authorization = new("Bearer", token);
-        using var response = await _http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<ApiResponse<JoinMeetingResult>>(WireJson.Options))!.Data;
-    }
-
-    private static async Task<PageStats> WaitForAsync(BrowserParticipant participant, Func<PageStats, bool> condition, string failure, AiortcPeer? aiortc = null)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        PageStats stats;
-        do
-        {
-            stats = await participant.StatsAsync();
-            if (condition(stats))
-            {
-                return stats;
-            }
-
-            await Task.Delay(200);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        var errors = await participant.Page.EvaluateAsync<string>("() => JSON.stringify(window.errors)");
-        Assert.Fail($"{failure} within 30 s: {System.Text.Json.JsonSerializer.Serialize(stats)} errors {errors}\n{aiortc?.Log}");
-        return stats;
-    }
 }

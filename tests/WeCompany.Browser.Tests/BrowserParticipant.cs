@@ -36,6 +36,31 @@ internal sealed class BrowserParticipant
         return JsonSerializer.Deserialize<PageStats>(json, Json)!;
     }
 
+    /// <summary>
+    /// Polls the page's stats until <paramref name="condition"/> holds; fails after 30 s with <paramref name="failure"/>,
+    /// the last stats, the page's errors and <paramref name="log"/> (another peer's output, when there is one).
+    /// </summary>
+    public async Task<PageStats> WaitForAsync(Func<PageStats, bool> condition, string failure, string? log = null)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        PageStats stats;
+        do
+        {
+            stats = await StatsAsync();
+            if (condition(stats))
+            {
+                return stats;
+            }
+
+            await Task.Delay(200);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        var errors = await Page.EvaluateAsync<string>("() => JSON.stringify(window.errors)");
+        Assert.Fail($"{failure} within 30 s: {JsonSerializer.Serialize(stats)} errors {errors}\n{log}");
+        return stats;
+    }
+
     /// <summary>Whether every other publisher's video decodes with a size and its audio has energy.</summary>
     public static bool ReceivesFrom(PageStats stats, string publisherPeerId, bool audio = true) =>
         stats.Tracks.Any(t => t.Kind == "video" && t.TrackIdentifier.StartsWith(publisherPeerId + "-", StringComparison.Ordinal) && t.FramesDecoded > 0 && t.FrameWidth > 0)

@@ -1,7 +1,10 @@
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using WeCompany.Protocol;
+using WeCompany.Protocol.Rest;
 using WeCompany.Server.Hosting;
 
 namespace WeCompany.Browser.Tests;
@@ -48,6 +51,36 @@ internal sealed class ProductServer : IAsyncDisposable
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var baseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         return new ProductServer(dataDir, app, baseAddress, await Chromium.LaunchAsync());
+    }
+
+    /// <summary>Registers <paramref name="name"/> through REST; answers the token pair and user id.</summary>
+    public async Task<AuthResult> RegisterAsync(string name)
+    {
+        using var response = await Http.PostAsJsonAsync("/api/v1/auth/register",
+            new RegisterRequest(name, name + "@example.test", "correct-horse-battery", name), WireJson.Options);
+        return await DataAsync<AuthResult>(response);
+    }
+
+    /// <summary>Creates a private meeting for up to ten people, hosted by the owner of <paramref name="token"/>.</summary>
+    public async Task<MeetingDetails> CreateMeetingAsync(string token, string title) =>
+        await PostAsync<MeetingDetails>(token, "/api/v1/meetings", new CreateMeetingRequest(title, null, null, 60, 10, false, null));
+
+    /// <summary>Joins the meeting as the owner of <paramref name="token"/>.</summary>
+    public async Task<JoinMeetingResult> JoinAsync(string token, long meetingId) =>
+        await PostAsync<JoinMeetingResult>(token, $"/api/v1/meetings/{meetingId}/join", new JoinMeetingRequest(null));
+
+    private async Task<T> PostAsync<T>(string token, string path, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, body.GetType(), options: WireJson.Options) };
+        request.Headers.Authorization = new("Bearer", token);
+        using var response = await Http.SendAsync(request);
+        return await DataAsync<T>(response);
+    }
+
+    private static async Task<T> DataAsync<T>(HttpResponseMessage response)
+    {
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<ApiResponse<T>>(WireJson.Options))!.Data;
     }
 
     public async ValueTask DisposeAsync()
