@@ -77,6 +77,9 @@ public static class ErrorCodes
     /// <summary>The node is draining (shutting down): reconnect, and the load balancer picks another node.</summary>
     public const int NodeDraining = 70001;
 
+    /// <summary>The meeting's room moved to another node (it opened there too): reconnect, and the load balancer sends you there.</summary>
+    public const int RoomMoved = 70002;
+
     // Generic request faults (ours).
     public const int ValidationFailed = 90001;
     public const int MalformedBody = 90002;

@@ -28,4 +28,13 @@ internal static partial class ClusterLog
 
     [LoggerMessage(EventId = 9009, Level = LogLevel.Warning, Message = "Presence of node {NodeId} could not be written")]
     public static partial void PresenceWriteFailed(ILogger logger, string nodeId, Exception exception);
+
+    [LoggerMessage(EventId = 9010, Level = LogLevel.Warning, Message = "The cluster room table could not be updated for meeting {MeetingId}")]
+    public static partial void RoomClaimFailed(ILogger logger, long meetingId, Exception exception);
+
+    [LoggerMessage(EventId = 9011, Level = LogLevel.Information, Message = "Meeting {MeetingId} opened here while node {PreviousNode} hosted it: asked that node to hand it over")]
+    public static partial void RoomTakenOver(ILogger logger, long meetingId, string previousNode);
+
+    [LoggerMessage(EventId = 9012, Level = LogLevel.Information, Message = "Meeting {MeetingId} moved to node {NodeId}: {Sockets} signaling sockets told to reconnect")]
+    public static partial void RoomHandedOver(ILogger logger, long meetingId, string nodeId, int sockets);
 }

@@ -35,6 +35,7 @@ public static class ClusterRegistration
         services.AddSingleton<NodeRegistry>();
         services.AddSingleton<ClusterPresence>();
         services.AddSingleton<ClusterTcpRouter>();
+        services.AddSingleton<ClusterRooms>();
         services.AddSingleton<LocalMeetingEventBus>();
         services.Replace(ServiceDescriptor.Singleton<IMeetingEventBus, ClusterMeetingEventBus>());
         services.AddHostedService<ClusterService>();

@@ -15,7 +15,7 @@ namespace WeCompany.Server.Cluster;
 /// </summary>
 internal sealed class ClusterService(
     IOptions<ClusterOptions> options, ClusterBus bus, NodeRegistry nodes, ClusterPresence presence, ClusterTcpRouter router,
-    TcpServer tcp, SignalingHub hub, DrainState drain, ILogger<ClusterService> logger) : IHostedLifecycleService, IDisposable
+    ClusterRooms rooms, TcpServer tcp, SignalingHub hub, DrainState drain, ILogger<ClusterService> logger) : IHostedLifecycleService, IDisposable
 {
     /// <summary>The notice's words; clients read the code, people the text.</summary>
     internal const string DrainMessage = "node_draining: this node is shutting down; reconnect (another node takes over).";
@@ -39,6 +39,7 @@ internal sealed class ClusterService(
         await bus.StartAsync(cancellationToken);
         bus.Reconnected += () => _ = ReloadQuietlyAsync();
         _loops.Add(presence.RunWriterAsync(_stopping.Token));
+        _loops.Add(rooms.RunAsync(_stopping.Token));
         await BeatAsync(cancellationToken);
         ClusterLog.NodeStarted(logger, nodes.NodeId);
         _loops.Add(HeartbeatLoopAsync(_stopping.Token));

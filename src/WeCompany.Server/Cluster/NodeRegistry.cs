@@ -59,22 +59,24 @@ public sealed class NodeRegistry(IOptions<ClusterOptions> options, IOptions<Medi
         }, cancellationToken: ct));
     }
 
-    /// <summary>Deletes nodes that stopped heart-beating, with their presence.</summary>
+    /// <summary>Deletes nodes that stopped heart-beating, with their presence and their rooms.</summary>
     public async Task ExpireDeadAsync(CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
             DELETE FROM cluster_nodes WHERE heartbeat_at < @cutoff;
             DELETE FROM cluster_presence p WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.node_id = p.node_id);
+            DELETE FROM cluster_rooms r WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.node_id = r.node_id);
             """, new { cutoff = AliveCutoff }, cancellationToken: ct));
     }
 
-    /// <summary>Removes this node and its presence (a clean exit).</summary>
+    /// <summary>Removes this node, its presence and its rooms (a clean exit).</summary>
     public async Task RemoveSelfAsync(CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
             DELETE FROM cluster_presence WHERE node_id = @NodeId;
+            DELETE FROM cluster_rooms WHERE node_id = @NodeId;
             DELETE FROM cluster_nodes WHERE node_id = @NodeId;
             """, new { NodeId }, cancellationToken: ct));
     }

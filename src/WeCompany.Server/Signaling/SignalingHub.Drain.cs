@@ -2,7 +2,8 @@ using WeCompany.Protocol.Signaling;
 
 namespace WeCompany.Server.Signaling;
 
-// A draining node (cluster, SIGTERM) tells every socket to reconnect elsewhere, then closes it.
+// Sending clients elsewhere (cluster): a draining node (SIGTERM) tells every socket to reconnect, then closes it;
+// a room that opened on another node is handed over the same way.
 internal sealed partial class SignalingHub
 {
     /// <summary>Open signaling sockets on this node.</summary>
@@ -24,13 +25,60 @@ internal sealed partial class SignalingHub
                 {
                     if (session.Connection is { } connection)
                     {
-                        connection.TryEnqueue(Frame(SignalingMessageType.Error, 0, null, session, new ErrorPayload(code, message, null)));
-                        connection.Close(closeCode, reason);
+                        NoticeAndClose(connection, session, code, message, closeCode, reason);
                         count++;
                     }
                 }
             }
         }
         return count;
+    }
+
+    /// <summary>
+    /// Hands the meeting's room over to another node: every socket gets the notice and is closed, and the room's
+    /// sessions end now, without a resume grace and without recording a leave (the participants are moving, not
+    /// leaving). The room is dropped, so a client that nginx still sends here opens a new room, which claims the
+    /// meeting back. Answers how many sockets were closed.
+    /// </summary>
+    public async Task<int> HandOverRoomAsync(long meetingId, int code, string message, int closeCode, string reason)
+    {
+        if (_rooms.Find(meetingId) is not { } room)
+        {
+            return 0;
+        }
+        var closed = 0;
+        List<SignalingSession> ended;
+        lock (room.Gate)
+        {
+            ended = [.. room.Sessions.Values];
+            // Every socket first, so that no one hears the others "leave" while the room empties.
+            foreach (var session in ended)
+            {
+                if (session.Connection is { } connection)
+                {
+                    NoticeAndClose(connection, session, code, message, closeCode, reason);
+                    closed++;
+                }
+                session.Connection = null;
+            }
+            foreach (var session in ended)
+            {
+                RemoveSessionLocked(session, "moved");
+            }
+        }
+        foreach (var session in ended)
+        {
+            if (session.Joined)
+            {
+                await AfterLeaveAsync(session, recordLeave: false);
+            }
+        }
+        return closed;
+    }
+
+    private void NoticeAndClose(SignalingConnection connection, SignalingSession session, int code, string message, int closeCode, string reason)
+    {
+        connection.TryEnqueue(Frame(SignalingMessageType.Error, 0, null, session, new ErrorPayload(code, message, null)));
+        connection.Close(closeCode, reason);
     }
 }

@@ -23,6 +23,12 @@ internal sealed class SignalingRoomRegistry
 {
     private readonly ConcurrentDictionary<long, SignalingRoom> _rooms = new();
 
+    /// <summary>A room was created on this node (the cluster records where each meeting is hosted). Handlers only queue.</summary>
+    public event Action<long>? Opened;
+
+    /// <summary>A room was dropped (it emptied); raised under the room's gate, so handlers only queue.</summary>
+    public event Action<long>? Dropped;
+
     public int Count => _rooms.Count;
 
     public SignalingRoom? Find(long meetingId) => _rooms.TryGetValue(meetingId, out var room) ? room : null;
@@ -30,15 +36,24 @@ internal sealed class SignalingRoomRegistry
     /// <summary>The meeting's room, created when absent; null when this node is at its room limit.</summary>
     public SignalingRoom? GetOrCreate(long meetingId, int maxRooms)
     {
-        if (_rooms.TryGetValue(meetingId, out var room))
+        while (true)
         {
-            return room;
+            if (_rooms.TryGetValue(meetingId, out var room))
+            {
+                return room;
+            }
+            if (_rooms.Count >= maxRooms)
+            {
+                return null;
+            }
+            // TryAdd, not GetOrAdd: exactly one caller learns that it created the room.
+            var created = new SignalingRoom(meetingId);
+            if (_rooms.TryAdd(meetingId, created))
+            {
+                Opened?.Invoke(meetingId);
+                return created;
+            }
         }
-        if (_rooms.Count >= maxRooms)
-        {
-            return null;
-        }
-        return _rooms.GetOrAdd(meetingId, static id => new SignalingRoom(id));
     }
 
     /// <summary>Drops the room when nobody is in it. Call under the room's gate.</summary>
@@ -47,7 +62,10 @@ internal sealed class SignalingRoomRegistry
         if (room.Sessions.Count == 0 && !room.Closed)
         {
             room.Closed = true;
-            _rooms.TryRemove(new KeyValuePair<long, SignalingRoom>(room.MeetingId, room));
+            if (_rooms.TryRemove(new KeyValuePair<long, SignalingRoom>(room.MeetingId, room)))
+            {
+                Dropped?.Invoke(room.MeetingId);
+            }
         }
     }
 

@@ -90,20 +90,21 @@ public sealed class SignalingMeeting
     /// <summary>Those present in the meeting as REST lists them.</summary>
     public async Task<List<JsonElement>> PresentAsync() => (await Host.User.ParticipantsAsync(Id)).EnumerateArray().ToList();
 
-    public Uri SocketUri(long userId, string? token, string peerId, long? meetingId = null)
+    /// <summary>The signaling URI; <paramref name="via"/> is another node of a cluster (default: the meeting's server).</summary>
+    public Uri SocketUri(long userId, string? token, string peerId, long? meetingId = null, TestServer? via = null)
     {
-        var ws = new UriBuilder(Server.BaseAddress) { Scheme = "ws", Path = "/ws/signaling" };
+        var ws = new UriBuilder((via ?? Server).BaseAddress) { Scheme = "ws", Path = "/ws/signaling" };
         var query = $"meeting_id={meetingId ?? Id}&user_id={userId}&peer_id={Uri.EscapeDataString(peerId)}";
         ws.Query = token is null ? query : query + "&token=" + Uri.EscapeDataString(token);
         return ws.Uri;
     }
 
-    public Uri SocketUri(Seat seat, string? peerId = null) => SocketUri(seat.Id, seat.Token, peerId ?? "peer-" + seat.Id);
+    public Uri SocketUri(Seat seat, string? peerId = null, TestServer? via = null) => SocketUri(seat.Id, seat.Token, peerId ?? "peer-" + seat.Id, via: via);
 
-    /// <summary>Connects <paramref name="seat"/> and sends join-room; answers the client and its room-info.</summary>
-    public async Task<(SignalingClient Client, JsonElement RoomInfo)> JoinAsync(Seat seat, string? peerId = null)
+    /// <summary>Connects <paramref name="seat"/> (to <paramref name="via"/> when given) and sends join-room; answers the client and its room-info.</summary>
+    public async Task<(SignalingClient Client, JsonElement RoomInfo)> JoinAsync(Seat seat, string? peerId = null, TestServer? via = null)
     {
-        var client = await SignalingClient.ConnectAsync(SocketUri(seat, peerId));
+        var client = await SignalingClient.ConnectAsync(SocketUri(seat, peerId, via));
         await client.SendAsync(new { id = "join", type = 4, payload = new { meeting_id = Id, user_id = seat.Id, peer_id = peerId ?? "peer-" + seat.Id } });
         var roomInfo = await client.WaitForAsync(14);
         return (client, roomInfo);
