@@ -9,6 +9,9 @@ public sealed class NodeLossTests(ClusterFixture cluster, Xunit.Abstractions.ITe
     // docs/protocol/signaling.md: the drain notice is error 70001 (node_draining), then close 1012.
     private const int NodeDraining = 70001;
 
+    // docs/protocol/signaling.md: a room handed over to another node says 70002 (room_moved), then closes with 1012.
+    private const int RoomMoved = 70002;
+
     /// <summary>The issue's promise: clients of a lost node are back in their meeting within 5 s.</summary>
     private static readonly TimeSpan RejoinBound = TimeSpan.FromSeconds(5);
 
@@ -93,6 +96,55 @@ public sealed class NodeLossTests(ClusterFixture cluster, Xunit.Abstractions.ITe
         var after = "after " + Guid.NewGuid().ToString("N");
         acknowledged[await moved[0].ChatAsync(after)] = after;
         ClusterMeeting.AssertHistoryHolds(await moved[2].User.ChatHistoryAsync(meeting.Id), acknowledged);
+    }
+
+    [Fact]
+    public async Task WhenAKilledNodeReturnsItsMeetingGathersThereAgainInsteadOfSplitting()
+    {
+        await using var meeting = await ClusterMeeting.StartAsync(cluster, others: 2);
+        var home = cluster.Node(meeting.HostingNode());
+        home.Process.Kill();
+        var clock = Stopwatch.StartNew();
+        var moved = await Task.WhenAll(meeting.Sockets.Select(async socket =>
+        {
+            await socket.Closed.WaitAsync(RejoinBound);
+            return await meeting.RejoinAsync(socket.User, clock, RejoinBound);
+        }));
+        await using var _ = new DisposeAll(moved);
+        var refuge = moved[0].Node;
+        Assert.True(moved.All(s => s.Node == refuge) && refuge != home.Id, $"After {home.Id} died the participants are on [{string.Join(", ", moved.Select(s => s.Node).Distinct())}].");
+
+        // The node comes back and nginx routes to it again: the hash ring sends this meeting home.
+        await cluster.RestoreAsync();
+        var late = await GatewayClient.RegisterAsync(cluster);
+        var lateSocket = await MeetingSocket.ConnectAsync(cluster, late, meeting.Id, await late.JoinAsync(meeting.Id), ClusterMeeting.PeerOf(late));
+        await using var _1 = lateSocket;
+        await lateSocket.JoinRoomAsync();
+        Assert.Equal(home.Id, lateSocket.Node);
+
+        // The refuge hands the meeting over: its clients are told to move (error 70002, close 1012) and follow the hash.
+        clock.Restart();
+        var back = await Task.WhenAll(moved.Select(async socket =>
+        {
+            await socket.WaitForAsync(m => m.GetProperty("type").GetInt32() == 13
+                && m.GetProperty("payload").GetProperty("code").ValueKind == System.Text.Json.JsonValueKind.Number
+                && m.GetProperty("payload").GetProperty("code").GetInt32() == RoomMoved,
+                "the hand-over notice (error 70002 room_moved)", RejoinBound);
+            var (code, reason) = await socket.Closed.WaitAsync(RejoinBound);
+            Assert.True(code == 1012, $"The refuge closed the socket with {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no close frame"} ({reason}), not 1012.");
+            return await meeting.RejoinAsync(socket.User, clock, RejoinBound);
+        }));
+        await using var _2 = new DisposeAll(back);
+        output.WriteLine($"Hand-over from {refuge} to {home.Id}: every client back in {clock.ElapsedMilliseconds} ms");
+        Assert.True(back.All(s => s.Node == home.Id), $"After the hand-over the participants are on [{string.Join(", ", back.Select(s => s.Node).Distinct())}], not {home.Id}.");
+
+        // One room again: the late joiner hears everyone's chat.
+        foreach (var socket in back)
+        {
+            var content = $"together {socket.User.Id} {Guid.NewGuid():N}";
+            await socket.ChatAsync(content);
+            await lateSocket.WaitForAsync(m => MeetingSocket.IsChat(m, content), "a chat from a participant who moved back");
+        }
     }
 
     private sealed class DisposeAll(IEnumerable<MeetingSocket> sockets) : IAsyncDisposable

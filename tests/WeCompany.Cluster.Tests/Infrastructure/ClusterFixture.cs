@@ -93,7 +93,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// Waits until nginx routes both REST (round robin) and signaling (the meeting_id hash ring) to every node.
     /// nginx skips a node that refused a connection for fail_timeout (deploy/nginx/wecompany.conf), per upstream,
     /// and cannot be asked about it: until then a restarted node gets no traffic, and a meeting whose joins span
-    /// the moment its mark expires is split over two nodes. A request that reaches a node carries its
+    /// the moment its mark expires opens on two nodes (one then hands its room over: docs/cluster.md, "Room
+    /// ownership"), so tests wait for a settled gateway. A request that reaches a node carries its
     /// X-WeCompany-Node; the signaling probe has no token, which the node refuses (not a failure to nginx).
     /// </summary>
     public async Task GatewayReachesEveryNodeAsync(TimeSpan timeout)
