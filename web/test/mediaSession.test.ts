@@ -165,6 +165,44 @@ describe('MediaSession in SFU mode', () => {
     expect([...session.audioLevels()]).toEqual([[2, 0.4], [3, 0.01]]);
   });
 
+  it('starts over on a new server: the old link closes, its streams end and the current tracks are offered anew', async () => {
+    const { session, sent, pcs } = setup('sfu', 1, { peer_bob: 2 });
+    const ended: [number | undefined, string][] = [];
+    session.on('remote-stream-ended', (e) => ended.push([e.userId, e.stream.id]));
+    session.start(camera());
+    await settle();
+    await session.handleSignal(signal(SignalType.Answer, 0, { type: 'answer', sdp: 'old-sfu-answer' }));
+    const bobVideo = fakeTrack('video', 'bob-video');
+    pcs[0]!.deliverTrack(bobVideo, fakeStream('peer_bob', [bobVideo]));
+    await session.replaceTrack('audio', null); // The microphone is off when the server goes away.
+
+    session.restart(false);
+    await settle();
+
+    expect(pcs).toHaveLength(2);
+    expect(pcs[0]!.closed).toBe(true);
+    expect(ended).toEqual([[2, 'peer_bob']]);
+    expect(pcs[1]!.calls).toEqual(['addTransceiver:video:sendonly', 'setLocalDescription:offer']);
+    const offers = sent.filter((m) => m.type === SignalType.Offer);
+    expect(offers).toHaveLength(2);
+    // The new server's answer lands on the new link.
+    await session.handleSignal(signal(SignalType.Answer, 0, { type: 'answer', sdp: 'new-sfu-answer' }));
+    expect(pcs[1]!.signalingState).toBe('stable');
+  });
+
+  it('waits for the new server\'s offer before publishing when others are already there', async () => {
+    const { session, sent, pcs } = setup('sfu');
+    session.start(camera());
+    await settle();
+    session.restart(true);
+    await settle();
+    expect(sent.filter((m) => m.type === SignalType.Offer)).toHaveLength(1);
+    await session.handleSignal(signal(SignalType.Offer, 0, { type: 'offer', sdp: 'new-sfu-offer' }));
+    await settle();
+    expect(pcs[1]!.calls.filter((c) => c.startsWith('addTransceiver'))).toEqual(['addTransceiver:audio:sendonly', 'addTransceiver:video:sendonly']);
+    expect(sent.filter((m) => m.type === SignalType.Offer)).toHaveLength(2);
+  });
+
   it('ignores peer-to-peer messages from other users', async () => {
     const { session, sent, pcs } = setup('sfu');
     session.start(null);

@@ -40,6 +40,26 @@ export async function startServer() {
   const dataDir = await mkdtemp(join(tmpdir(), 'wecompany-e2e-'));
   const httpPort = await freePort();
   const log = [];
+  const url = `http://127.0.0.1:${httpPort}`;
+  let process_ = await launch(dataDir, httpPort, url, log);
+
+  return {
+    url,
+    log,
+    /** SIGTERM, then the same server again: same port, same data folder (accounts, meetings, signing key). */
+    async restart() {
+      await process_.stop();
+      log.push('--- restarted ---\n');
+      process_ = await launch(dataDir, httpPort, url, log);
+    },
+    async stop() {
+      await process_.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function launch(dataDir, httpPort, url, log) {
   const child = spawn('dotnet', [serverDll, '--http-port', String(httpPort), '-p', '0', '--media-port', '0', '--data-dir', dataDir], {
     cwd: dataDir,
     env: {
@@ -58,7 +78,6 @@ export async function startServer() {
   let exited = null;
   child.once('exit', (code) => { exited = code ?? 'signal'; });
 
-  const url = `http://127.0.0.1:${httpPort}`;
   try {
     await waitUntil(async () => {
       if (exited !== null) throw new Error(`server exited (${exited}):\n${log.join('')}`);
@@ -71,17 +90,13 @@ export async function startServer() {
   }
 
   return {
-    url,
-    log,
     async stop() {
-      if (exited === null) {
-        const gone = new Promise((done) => child.once('exit', done));
-        process.kill(child.pid, 'SIGTERM');
-        const timer = setTimeout(() => { if (exited === null) process.kill(child.pid, 'SIGKILL'); }, 10_000);
-        await gone;
-        clearTimeout(timer);
-      }
-      await rm(dataDir, { recursive: true, force: true });
+      if (exited !== null) return;
+      const gone = new Promise((done) => child.once('exit', done));
+      process.kill(child.pid, 'SIGTERM');
+      const timer = setTimeout(() => { if (exited === null) process.kill(child.pid, 'SIGKILL'); }, 10_000);
+      await gone;
+      clearTimeout(timer);
     },
   };
 }

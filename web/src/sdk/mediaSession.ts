@@ -55,6 +55,8 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   /** Remote track id → publishing user, learnt in ontrack (SFU streams carry no user otherwise). */
   private readonly trackOwners = new Map<string, number | undefined>();
+  /** SFU: remote streams on the server link and their owners, ended by hand when the link is replaced. */
+  private readonly remoteStreams = new Map<MediaStream, number | undefined>();
   private readonly create: (configuration: RTCConfiguration) => RTCPeerConnection;
   private closed = false;
 
@@ -80,6 +82,34 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
   start(stream: MediaStream | null, othersPresent = false): void {
     this.localStream = stream;
     for (const track of stream?.getTracks() ?? []) this.localTracks.set(track.kind as 'audio' | 'video', track);
+    this.openServerLink(othersPresent);
+  }
+
+  /**
+   * SFU: the server started a new session for this tab (room-info with resumed false after a reconnect: the
+   * server restarted, or the meeting moved to another node of a cluster). Its SFU knows nothing of the old
+   * connection, and a new SFU has its own ICE credentials and DTLS certificate, which an existing connection
+   * cannot switch to. So the old connection goes (its remote streams end) and a new one publishes the current
+   * local tracks. Mesh links run browser to browser and outlive the server: nothing to do.
+   */
+  restart(othersPresent: boolean): void {
+    if (this.closed || this.options.mode !== 'sfu') return;
+    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    this.publishDeferred = false;
+    const link = this.links.get(sfuUserId);
+    if (link !== undefined) {
+      this.closeLink(sfuUserId, link);
+      for (const [stream, owner] of [...this.remoteStreams]) {
+        this.remoteStreams.delete(stream);
+        this.emit('remote-stream-ended', { userId: owner, stream });
+      }
+      this.trackOwners.clear();
+    }
+    this.openServerLink(othersPresent);
+  }
+
+  private openServerLink(othersPresent: boolean): void {
     if (this.options.mode !== 'sfu') return;
     const link = this.ensureLink(sfuUserId);
     if (this.localTracks.size === 0) return; // Nothing to publish: wait for the server's offers.
@@ -246,9 +276,11 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
     const stream = event.streams[0] ?? new MediaStream([event.track]);
     const owner = userId !== sfuUserId ? userId : this.options.ownerOfStream?.(stream.id);
     this.trackOwners.set(event.track.id, owner);
+    if (userId === sfuUserId) this.remoteStreams.set(stream, owner);
     this.emit('remote-stream', { userId: owner, stream });
     stream.onremovetrack = () => {
-      if (stream.getTracks().length === 0) this.emit('remote-stream-ended', { userId: owner, stream });
+      if (stream.getTracks().length > 0 || (userId === sfuUserId && !this.remoteStreams.delete(stream))) return;
+      this.emit('remote-stream-ended', { userId: owner, stream });
     };
   }
 

@@ -60,6 +60,8 @@ export interface RoomInfoPayload {
   peer_id: string;
   ice_servers?: IceServer[];
   participants: RoomParticipant[];
+  /** True when a reconnect took over this tab's session; false when the server started a new one for it. */
+  resumed?: boolean;
 }
 
 /** user-joined (6) and user-left (7). */

@@ -263,6 +263,11 @@ export function renderRoom(view: HTMLElement, context: AppContext, pending: Pend
       started = true;
       // Others in the room: the SFU is about to offer us their media; our own offer follows our answer.
       media.start(local.publishStream(), roster.others().length > 0);
+    } else if (message.payload.resumed === true) {
+      media.resume();
+    } else {
+      // A new session after a reconnect: the server restarted or the meeting moved to another node.
+      media.restart(roster.others().length > 0);
     }
     if (media.mode === 'mesh') for (const member of roster.others()) media.connectTo(member.userId);
     refreshParticipants();
@@ -286,8 +291,8 @@ export function renderRoom(view: HTMLElement, context: AppContext, pending: Pend
   signaling.on('media-control', (message) => onMediaControl(message.payload, message.from_user_id));
   signaling.on('error', (message) => context.showError(message.payload.message));
   signaling.on('resumed', () => {
+    // The media side waits for room-info: it says whether the server kept this session.
     void loadChat();
-    media.resume();
     refreshParticipants();
   });
   signaling.on('closed', ({ reason, message }) => {
