@@ -125,6 +125,28 @@ describe('SignalingClient', () => {
     expect(client.state).toBe('open');
   });
 
+  it('comes back within half a second when a draining node or a moved room tells it to reconnect', async () => {
+    for (const code of [70001, 70002]) {
+      const { client, sockets } = setup();
+      await client.connect();
+      sockets[0]!.serverOpens();
+      sockets[0]!.serverSends(roomInfo);
+      sockets[0]!.serverSends({ id: 'msg_9', type: 13, from_user_id: 0, meeting_id: 100, payload: { code, message: 'reconnect' }, timestamp: '2025-10-01T10:00:02Z' });
+      sockets[0]!.serverDrops(1012);
+      expect(client.state).toBe('reconnecting');
+      await vi.advanceTimersByTimeAsync(500);
+      expect(sockets).toHaveLength(2);
+      // A later plain drop waits the usual 3 s again.
+      sockets[1]!.serverOpens();
+      sockets[1]!.serverDrops();
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(sockets).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(sockets).toHaveLength(3);
+      client.leave();
+    }
+  });
+
   it('backs off while the server stays away and gives up after the last attempt', async () => {
     const { client, sockets, closed } = setup(3);
     await client.connect();

@@ -65,6 +65,10 @@ const openState = 1;
 /** Messages worth delivering late: chat and state notices. Offers, answers, candidates and pings are not. */
 const queueableTypes = new Set<number>([SignalType.Chat, SignalType.MediaControl, SignalType.ScreenShare]);
 const maxQueued = 50;
+/** Cluster notices (docs/protocol/signaling.md): the node drains (70001) or the room moved to another node (70002). */
+const moveCodes = new Set([70001, 70002]);
+/** After a move notice the next attempt comes within this spread, not after the 3 s of a lost connection. */
+const moveSpreadMs = 500;
 /** Error codes after which reconnecting cannot help. */
 const fatalErrorCodes = new Set([10004, 10005, 20001, 20002, 20006]);
 
@@ -85,6 +89,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   private attempts = 0;
   private wasOpen = false;
   private stopped = false;
+  private moveRequested = false;
   private queue: SignalMessage[] = [];
 
   constructor(options: SignalingOptions) {
@@ -268,6 +273,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   private onError(message: SignalMessage<ErrorPayload>): void {
     this.emit('error', message);
     const code = message.payload.code;
+    // The server asked us to go elsewhere and closes the socket next: come back at once (spread over
+    // moveSpreadMs, so a room's clients do not arrive all in the same millisecond).
+    if (moveCodes.has(code)) this.moveRequested = true;
     if (!fatalErrorCodes.has(code)) return;
     const reason: CloseReason = code === 20006 ? 'kicked' : code === 20002 ? 'meeting-ended' : 'rejected';
     this.stop(reason, message.payload.message);
@@ -289,7 +297,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       return;
     }
     this.setState('reconnecting');
-    const delay = reconnectDelay(this.attempts, this.options.backoff);
+    const delay = this.moveRequested ? Math.random() * moveSpreadMs : reconnectDelay(this.attempts, this.options.backoff);
+    this.moveRequested = false;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (!this.stopped) void this.open();
