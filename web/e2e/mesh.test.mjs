@@ -1,28 +1,15 @@
 // Mesh mode still works: two pages opened with ?media=mesh send their media to each other directly (offer and
 // answer carry to_user_id), not through the server's SFU.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { expectRemoteVideo, joinByLink, launchBrowser, openPerson, registerAndSignIn, saveLogs, scheduleMeeting } from './support/browser.mjs';
-import { startServer } from './support/server.mjs';
+import { describe, it } from 'node:test';
+import { expectRemoteVideo, joinByLink, registerAndSignIn, scheduleMeeting } from './support/browser.mjs';
+import { pagesOnOwnServer } from './support/suite.mjs';
 
 describe('a meeting in mesh mode', { timeout: 120_000 }, () => {
-  let server;
-  let browser;
-  let people = [];
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    people = await Promise.all(['dana', 'eli'].map((name) => openPerson(browser, server.url, name)));
-  });
-
-  after(async () => {
-    await saveLogs('mesh', server, people);
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = pagesOnOwnServer('mesh', ['dana', 'eli']);
 
   it('two pages see each other over a direct peer-to-peer connection', async () => {
+    const { people } = suite;
     const [dana, eli] = people;
     await Promise.all(people.map((person) => registerAndSignIn(person, 'mesh')));
     const meeting = await scheduleMeeting(dana, 'Mesh check');

@@ -2,28 +2,15 @@
 // page): the pages reconnect on their own, the server starts new sessions for them, and the web client builds a
 // new connection to the new SFU instead of keeping the dead one — video flows again without a reload.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { decodedFrames, expectRemoteVideo, joinByLink, launchBrowser, openPerson, registerAndSignIn, saveLogs, scheduleMeeting } from './support/browser.mjs';
-import { startServer } from './support/server.mjs';
+import { describe, it } from 'node:test';
+import { decodedFrames, expectRemoteVideo, joinByLink, registerAndSignIn, scheduleMeeting } from './support/browser.mjs';
+import { pagesOnOwnServer } from './support/suite.mjs';
 
 describe('a meeting across a server restart', { timeout: 150_000 }, () => {
-  let server;
-  let browser;
-  let people = [];
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    people = await Promise.all(['fay', 'gus'].map((name) => openPerson(browser, server.url, name)));
-  });
-
-  after(async () => {
-    await saveLogs('restart', server, people);
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = pagesOnOwnServer('restart', ['fay', 'gus']);
 
   it('both pages see each other again after the server restarts, without reloading', async () => {
+    const { server, people } = suite;
     const [fay, gus] = people;
     await Promise.all(people.map((person) => registerAndSignIn(person, 'sfu')));
     const meeting = await scheduleMeeting(fay, 'Restart check');
