@@ -1,0 +1,57 @@
+using Npgsql;
+using WeCompany.Protocol.Rest;
+using WeCompany.Server.Cluster;
+using WeCompany.Server.Tests.Infrastructure;
+using WeCompany.Server.Tests.Meetings;
+using WeCompany.Server.Tests.Signaling;
+
+namespace WeCompany.Server.Tests.Cluster;
+
+/// <summary>
+/// A node's LISTEN connection dies (PostgreSQL restarted, a backend killed): control messages published meanwhile
+/// still reach it once it is back, and a message it heard live is not handled a second time by the replay.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ClusterBusReplayTests
+{
+    /// <summary>Ends <paramref name="node"/>'s listening backend, as an operator's pg_terminate_backend would, and waits until it is gone.</summary>
+    private static async Task KillListenerAsync(ClusterPair cluster, TestServer node)
+    {
+        await using var connection = new NpgsqlConnection(cluster.Database.ConnectionString);
+        await connection.OpenAsync().WaitAsync(ClusterPair.Wait);
+        // In the select list, so only the matching backend is signalled; the timeout makes it wait until the backend exited.
+        await using var command = new NpgsqlCommand(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1", connection)
+        {
+            Parameters = { new() { Value = "wecompany-listen-" + ClusterPair.NodeIdOf(node) } },
+        };
+        await using var reader = await command.ExecuteReaderAsync().WaitAsync(ClusterPair.Wait);
+        Assert.True(await reader.ReadAsync(), "no listening backend of " + ClusterPair.NodeIdOf(node));
+        Assert.True(reader.GetBoolean(0));
+        Assert.False(await reader.ReadAsync(), "two listening backends of " + ClusterPair.NodeIdOf(node));
+    }
+
+    [Fact]
+    public async Task KickIssuedWhileTheHostsListenerReconnectsStillReachesTheRoom()
+    {
+        await using var cluster = await ClusterPair.StartAsync();
+        var meeting = await SignalingMeeting.CreateAsync(cluster.B);
+        var guest = await meeting.ParticipantAsync();
+        var (socket, _) = await meeting.JoinAsync(guest);
+        await using var _1 = socket;
+        var bus = cluster.B.Service<ClusterBus>();
+        var reconnects = bus.Reconnects;
+
+        await KillListenerAsync(cluster, cluster.B);
+        using (var client = cluster.A.ClientFor(meeting.Host.User.Token))
+        {
+            await ApiAssert.SuccessAsync(await client.PostAsync($"api/v1/meetings/{meeting.Id}/participants/{guest.ParticipantId}/kick", MeetingKit.Json(new { })).WaitAsync(ClusterPair.Wait));
+        }
+
+        var notice = await socket.WaitForAsync(13);
+        Assert.Equal(ErrorCodes.KickedFromMeeting, notice.GetProperty("payload").GetProperty("code").GetInt32());
+        var (code, _) = await socket.WaitForCloseAsync();
+        Assert.Equal(4002, code);
+        Assert.True(bus.Reconnects > reconnects, "node B's listener did not reconnect");
+    }
+}
