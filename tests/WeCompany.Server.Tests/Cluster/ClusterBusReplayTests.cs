@@ -1,6 +1,8 @@
 using Npgsql;
 using WeCompany.Protocol.Rest;
+using WeCompany.Protocol.Tcp;
 using WeCompany.Server.Cluster;
+using WeCompany.Server.Tests.Calls;
 using WeCompany.Server.Tests.Infrastructure;
 using WeCompany.Server.Tests.Meetings;
 using WeCompany.Server.Tests.Signaling;
@@ -53,5 +55,29 @@ public sealed class ClusterBusReplayTests
         var (code, _) = await socket.WaitForCloseAsync();
         Assert.Equal(4002, code);
         Assert.True(bus.Reconnects > reconnects, "node B's listener did not reconnect");
+    }
+
+    [Fact]
+    public async Task AMessageHeardLiveIsHandledOnceWhenTheReplayAfterAReconnectCarriesItToo()
+    {
+        await using var cluster = await ClusterPair.StartAsync();
+        var alice = await ClusterPair.UserAsync(cluster.A);
+        var bob = await ClusterPair.UserAsync(cluster.B);
+        await using var onA = await ClusterPair.ConnectTcpAsync(cluster.A, alice);
+        await using var onB = await ClusterPair.ConnectTcpAsync(cluster.B, bob);
+        await ClusterPair.ReachableAsync(cluster.A, bob);
+        var bus = cluster.B.Service<ClusterBus>();
+
+        await onA.SendAsync(FrameType.Text, ClusterPair.Id(bob), "before the reconnect"u8.ToArray());
+        Assert.Equal("before the reconnect", (await onB.ExpectAsync(FrameType.Text)).Text);
+        var (reconnects, skipped) = (bus.Reconnects, bus.DuplicatesSkipped);
+
+        // The replay starts a few seconds before the last message B heard, so it carries the text again.
+        await KillListenerAsync(cluster, cluster.B);
+        await Eventually.TrueAsync(() => bus.Reconnects > reconnects && bus.DuplicatesSkipped > skipped, "B reconnected and skipped a replayed copy");
+        await onA.SendAsync(FrameType.Text, ClusterPair.Id(bob), "after the reconnect"u8.ToArray());
+
+        // The replay was queued before anything published later: a second copy would have come first.
+        Assert.Equal("after the reconnect", (await onB.ExpectAsync(FrameType.Text)).Text);
     }
 }
