@@ -28,9 +28,9 @@ public sealed class ClusterBusReplayTests
             Parameters = { new() { Value = "wecompany-listen-" + ClusterPair.NodeIdOf(node) } },
         };
         await using var reader = await command.ExecuteReaderAsync().WaitAsync(ClusterPair.Wait);
-        Assert.True(await reader.ReadAsync(), "no listening backend of " + ClusterPair.NodeIdOf(node));
+        Assert.True(await reader.ReadAsync().WaitAsync(ClusterPair.Wait), "no listening backend of " + ClusterPair.NodeIdOf(node));
         Assert.True(reader.GetBoolean(0));
-        Assert.False(await reader.ReadAsync(), "two listening backends of " + ClusterPair.NodeIdOf(node));
+        Assert.False(await reader.ReadAsync().WaitAsync(ClusterPair.Wait), "two listening backends of " + ClusterPair.NodeIdOf(node));
     }
 
     [Fact]
@@ -79,5 +79,40 @@ public sealed class ClusterBusReplayTests
 
         // The replay was queued before anything published later: a second copy would have come first.
         Assert.Equal("after the reconnect", (await onB.ExpectAsync(FrameType.Text)).Text);
+    }
+
+    [Fact]
+    public void ANotificationGivesItsIdAndKeepsTheEnvelopeWholeWhateverItsForm()
+    {
+        var logged = BusIncoming.Parse("{\"id\":42,\"kind\":\"presence\",\"from\":\"node-a\",\"body\":{}}");
+        Assert.Equal(42, logged.Id);
+        Assert.Equal("{\"id\":42,\"kind\":\"presence\",\"from\":\"node-a\",\"body\":{}}", logged.Payload);
+
+        var large = BusIncoming.Parse("@9001");
+        Assert.Equal(9001, large.Id);
+        Assert.Null(large.Payload);
+
+        // A node of the previous version sends the bare envelope: handled, without an id to deduplicate on.
+        var bare = BusIncoming.Parse("{\"kind\":\"presence\",\"from\":\"node-a\",\"body\":{}}");
+        Assert.Equal(0, bare.Id);
+        Assert.Equal("{\"kind\":\"presence\",\"from\":\"node-a\",\"body\":{}}", bare.Payload);
+
+        Assert.Equal(0, BusIncoming.Parse("@not-a-number").Id);
+    }
+
+    [Fact]
+    public void RecentIdsForgetTheOldestIdFirstOnceFull()
+    {
+        var recent = new RecentIds(3);
+        foreach (var id in new long[] { 7, 3, 5, 3 })
+        {
+            recent.Add(id);
+        }
+        Assert.True(recent.Contains(7) && recent.Contains(3) && recent.Contains(5));
+
+        recent.Add(1);
+
+        Assert.False(recent.Contains(7));
+        Assert.True(recent.Contains(3) && recent.Contains(5) && recent.Contains(1));
     }
 }
