@@ -80,6 +80,7 @@ public sealed class ClusterBus : IAsyncDisposable
     private readonly Counter _failed;
     private readonly Counter _replayed;
     private readonly Counter _duplicates;
+    private readonly Counter _retries;
     private readonly List<Task> _loops = [];
     private bool _holding;
     private long _heardAt;
@@ -104,6 +105,7 @@ public sealed class ClusterBus : IAsyncDisposable
         _failed = metrics.Counter("wecompany_cluster_bus_publish_failures_total", "Messages lost because PostgreSQL refused the publish.");
         _replayed = metrics.Counter("wecompany_cluster_bus_messages_replayed_total", "Messages missed while the listener reconnected, read back from cluster_messages.");
         _duplicates = metrics.Counter("wecompany_cluster_bus_duplicates_skipped_total", "Second copies of a message (live and replayed) not handled again.");
+        _retries = metrics.Counter("wecompany_cluster_bus_publish_retries_total", "Times a batch PostgreSQL could not take was tried again after a back-off.");
         metrics.Gauge("wecompany_cluster_bus_queue", "Bus messages waiting to be published.", () => _outgoing.Reader.Count);
     }
 
@@ -124,6 +126,10 @@ public sealed class ClusterBus : IAsyncDisposable
     public long MessagesReplayed => _replayed.Value;
 
     public long DuplicatesSkipped => _duplicates.Value;
+
+    public long PublishRetries => _retries.Value;
+
+    public long PublishFailures => _failed.Value;
 
     /// <summary>
     /// Raised after the listener reconnected and queued the messages it missed (those still in cluster_messages:
@@ -335,7 +341,7 @@ public sealed class ClusterBus : IAsyncDisposable
     /// order, with back-off up to 2 s, for <see cref="ClusterOptions.MessageRetentionSeconds"/> (later they would be
     /// stale, and a reconnecting listener could no longer replay them); the queue behind fills, so new media is
     /// dropped and control publishers wait. Media in a failed batch is dropped at once. A statement PostgreSQL
-    /// rejects as such (not a transient error) fails after three tries.
+    /// answered with a lasting error (not a lost or refused connection) fails after three tries.
     /// </summary>
     private async Task PublishBatchAsync(List<Outgoing> items, CancellationToken ct)
     {
@@ -343,16 +349,20 @@ public sealed class ClusterBus : IAsyncDisposable
         var giveUpAt = _time.GetUtcNow() + TimeSpan.FromSeconds(_options.MessageRetentionSeconds);
         for (var attempt = 1; ; attempt++)
         {
+            var connected = false;
             try
             {
-                await SendAsync(items, ct);
+                await using var connection = (NpgsqlConnection)await _database.OpenAsync(ct);
+                connected = true;
+                await SendAsync(connection, items, ct);
                 _sent.Add(items.Count);
                 return;
             }
             catch (Exception e) when (e is NpgsqlException or IOException or System.Net.Sockets.SocketException or TimeoutException)
             {
                 var lost = items.RemoveAll(item => !item.Durable);
-                var rejected = e is PostgresException { IsTransient: false } && attempt >= 3;
+                // Refusing a connection (starting up, not accepting, too many) is never the statement's fault.
+                var rejected = connected && e is PostgresException { IsTransient: false } && attempt >= 3;
                 if (items.Count > 0 && (rejected || _time.GetUtcNow() + backoff > giveUpAt))
                 {
                     lost += items.Count;
@@ -367,6 +377,7 @@ public sealed class ClusterBus : IAsyncDisposable
                 {
                     return;
                 }
+                _retries.Increment();
                 await Task.Delay(backoff, _time, ct);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxPublishBackoff.Ticks));
             }
@@ -374,9 +385,8 @@ public sealed class ClusterBus : IAsyncDisposable
     }
 
     /// <summary>One round trip: a statement per run of control messages (<see cref="PublishSql"/>), one per media frame.</summary>
-    private async Task SendAsync(List<Outgoing> items, CancellationToken ct)
+    private async Task SendAsync(NpgsqlConnection connection, List<Outgoing> items, CancellationToken ct)
     {
-        await using var connection = (NpgsqlConnection)await _database.OpenAsync(ct);
         await using var batch = new NpgsqlBatch(connection);
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var large = 0;

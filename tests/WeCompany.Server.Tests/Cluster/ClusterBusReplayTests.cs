@@ -2,6 +2,7 @@ using Npgsql;
 using WeCompany.Protocol.Rest;
 using WeCompany.Protocol.Tcp;
 using WeCompany.Server.Cluster;
+using WeCompany.Server.Meetings;
 using WeCompany.Server.Tests.Calls;
 using WeCompany.Server.Tests.Infrastructure;
 using WeCompany.Server.Tests.Meetings;
@@ -55,6 +56,51 @@ public sealed class ClusterBusReplayTests
         var (code, _) = await socket.WaitForCloseAsync();
         Assert.Equal(4002, code);
         Assert.True(bus.Reconnects > reconnects, "node B's listener did not reconnect");
+    }
+
+    [Fact]
+    public async Task AKickPublishedWhilePostgreSqlRefusesConnectionsReachesTheRoomOnceItIsBack()
+    {
+        await using var cluster = await ClusterPair.StartAsync();
+        var meeting = await SignalingMeeting.CreateAsync(cluster.B);
+        var guest = await meeting.ParticipantAsync();
+        var (socket, _) = await meeting.JoinAsync(guest);
+        await using var _1 = socket;
+        var publisher = cluster.A.Service<ClusterBus>();
+        var (retries, failures) = (publisher.PublishRetries, publisher.PublishFailures);
+
+        // From the maintenance database: PostgreSQL will not close the database a session is connected to.
+        var settings = new NpgsqlConnectionStringBuilder(cluster.Database.ConnectionString);
+        var database = settings.Database!;
+        settings.Database = "postgres";
+        settings.Pooling = false;
+        await using var admin = new NpgsqlConnection(settings.ConnectionString);
+        await admin.OpenAsync().WaitAsync(ClusterPair.Wait);
+        // Every node's connections die and new ones are refused, as while PostgreSQL restarts.
+        await ExecuteAsync(admin, $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS false");
+        try
+        {
+            await ExecuteAsync(admin, $"SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '{database}'");
+            await cluster.A.Service<IMeetingEventBus>().PublishAsync(new ParticipantKicked(meeting.Id, guest.Id, meeting.Host.Id), CancellationToken.None).AsTask().WaitAsync(ClusterPair.Wait);
+            // Past the three retries after which the bus used to drop the batch.
+            await Eventually.TrueAsync(() => publisher.PublishRetries >= retries + 4, "node A retried the publish four times");
+        }
+        finally
+        {
+            await ExecuteAsync(admin, $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS true");
+        }
+
+        var notice = await socket.WaitForAsync(13);
+        Assert.Equal(ErrorCodes.KickedFromMeeting, notice.GetProperty("payload").GetProperty("code").GetInt32());
+        var (code, _) = await socket.WaitForCloseAsync();
+        Assert.Equal(4002, code);
+        Assert.Equal(failures, publisher.PublishFailures);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync().WaitAsync(ClusterPair.Wait);
     }
 
     [Fact]
