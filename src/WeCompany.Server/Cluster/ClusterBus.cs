@@ -15,15 +15,50 @@ namespace WeCompany.Server.Cluster;
 public sealed record BusMessage(string Kind, string From, JsonElement Body);
 
 /// <summary>
-/// The cross-node bus: PostgreSQL LISTEN/NOTIFY. Each node listens on its own channel and on a broadcast channel,
-/// through one dedicated connection that reconnects with back-off; publishers go through a bounded queue drained
-/// by one writer on pooled connections (order kept per node). A payload over <see cref="ClusterOptions.MaxNotifyBytes"/>
-/// is stored in cluster_messages and the notification carries "@id". Nothing local ever goes through here.
+/// The cross-node bus: PostgreSQL LISTEN/NOTIFY with a log. Each node listens on its own channel and on a broadcast
+/// channel, through one dedicated connection that reconnects with back-off; publishers go through a bounded queue
+/// drained by one writer on pooled connections (order kept per node). Every message but media is stored in
+/// cluster_messages by the statement that notifies it and the notification carries its id: after a reconnect the
+/// listener reads what it missed, and the ids it dispatched lately keep any message from being handled twice.
+/// A payload over <see cref="ClusterOptions.MaxNotifyBytes"/> travels as "@id" alone. Nothing local goes through here.
 /// </summary>
 public sealed class ClusterBus : IAsyncDisposable
 {
     public const string BroadcastChannel = "wc_all";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+
+    // A control batch PostgreSQL could not take is retried at least this often: a restarted server is used within 2 s.
+    private static readonly TimeSpan MaxPublishBackoff = TimeSpan.FromSeconds(2);
+
+    // A replay starts this long before the listener last heard anything: covers clock skew between nodes and a row
+    // whose created_at was taken just before a slow commit.
+    private static readonly TimeSpan ReplayMargin = TimeSpan.FromSeconds(5);
+
+    // Ids remembered to skip a second copy (live and replayed): far more than a margin plus an outage carry.
+    private const int RecentIdCapacity = 65_536;
+
+    // Messages per publish round trip: enough to amortize it, few enough to keep each statement short.
+    private const int BatchSize = 64;
+
+    // One statement per run of control messages: store them, then notify each row in id order, which is the queue's
+    // order (pg_notify is volatile, so it runs after the sort). The notification is the envelope with its id in front
+    // ({"id":N,...}; nodes of the previous version ignore the field), or "@N" when that would not fit NOTIFY.
+    private const string PublishSql = """
+        WITH ins AS (
+            INSERT INTO cluster_messages (channel, payload, created_at)
+            SELECT m.channel, m.payload, $3 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS m(channel, payload, n) ORDER BY m.n
+            RETURNING id, channel, payload)
+        SELECT pg_notify(channel, CASE WHEN octet_length(payload) <= $4 THEN '{"id":' || id || ',' || substr(payload, 2) ELSE '@' || id END)
+        FROM ins ORDER BY id
+        """;
+
+    // Media too large for NOTIFY: stored without a channel, so it is fetched by id but never replayed.
+    private const string LargeMediaSql = """
+        WITH ins AS (INSERT INTO cluster_messages (payload, created_at) VALUES ($2, $3) RETURNING id)
+        SELECT pg_notify($1, '@' || id) FROM ins
+        """;
+
+    private const string ReplaySql = "SELECT id, payload FROM cluster_messages WHERE channel IN ($1, $2) AND created_at >= $3 ORDER BY id";
 
     private readonly ClusterOptions _options;
     private readonly Database _database;
@@ -31,7 +66,9 @@ public sealed class ClusterBus : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<ClusterBus> _logger;
     private readonly Channel<Outgoing> _outgoing;
-    private readonly Channel<string> _incoming = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<BusIncoming> _incoming = Channel.CreateUnbounded<BusIncoming>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly RecentIds _recent = new(RecentIdCapacity);
+    private readonly List<BusIncoming> _held = [];
     private readonly Dictionary<string, Func<BusMessage, CancellationToken, ValueTask>> _handlers = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -41,7 +78,12 @@ public sealed class ClusterBus : IAsyncDisposable
     private readonly Counter _reconnects;
     private readonly Counter _large;
     private readonly Counter _failed;
+    private readonly Counter _replayed;
+    private readonly Counter _duplicates;
+    private readonly Counter _retries;
     private readonly List<Task> _loops = [];
+    private bool _holding;
+    private long _heardAt;
 
     public ClusterBus(IOptions<ClusterOptions> options, IOptions<StorageOptions> storage, Database database, MetricsRegistry metrics, TimeProvider time, ILogger<ClusterBus> logger)
     {
@@ -52,8 +94,8 @@ public sealed class ClusterBus : IAsyncDisposable
         _time = time;
         _logger = logger;
         // The listener holds its connection for the process's life: outside the pool, with keepalives so a dead
-        // server is noticed while waiting for notifications.
-        _listenConnectionString = new NpgsqlConnectionStringBuilder(storage.Value.ConnectionString) { Pooling = false, KeepAlive = 5 }.ConnectionString;
+        // server is noticed while waiting for notifications; named, so operators (and tests) find it in pg_stat_activity.
+        _listenConnectionString = new NpgsqlConnectionStringBuilder(storage.Value.ConnectionString) { Pooling = false, KeepAlive = 5, ApplicationName = "wecompany-listen-" + NodeId }.ConnectionString;
         _outgoing = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(_options.MaxQueuedMessages) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _sent = metrics.Counter("wecompany_cluster_bus_messages_sent_total", "Messages published on the cluster bus.");
         _received = metrics.Counter("wecompany_cluster_bus_messages_received_total", "Messages received from other nodes on the cluster bus.");
@@ -61,6 +103,9 @@ public sealed class ClusterBus : IAsyncDisposable
         _reconnects = metrics.Counter("wecompany_cluster_bus_reconnects_total", "Times the bus listener reconnected to PostgreSQL.");
         _large = metrics.Counter("wecompany_cluster_bus_large_messages_total", "Messages too large for NOTIFY, carried through cluster_messages.");
         _failed = metrics.Counter("wecompany_cluster_bus_publish_failures_total", "Messages lost because PostgreSQL refused the publish.");
+        _replayed = metrics.Counter("wecompany_cluster_bus_messages_replayed_total", "Messages missed while the listener reconnected, read back from cluster_messages.");
+        _duplicates = metrics.Counter("wecompany_cluster_bus_duplicates_skipped_total", "Second copies of a message (live and replayed) not handled again.");
+        _retries = metrics.Counter("wecompany_cluster_bus_publish_retries_total", "Times a batch PostgreSQL could not take was tried again after a back-off.");
         metrics.Gauge("wecompany_cluster_bus_queue", "Bus messages waiting to be published.", () => _outgoing.Reader.Count);
     }
 
@@ -78,7 +123,18 @@ public sealed class ClusterBus : IAsyncDisposable
 
     public long Reconnects => _reconnects.Value;
 
-    /// <summary>Raised after the listener reconnected: notifications may have been missed meanwhile.</summary>
+    public long MessagesReplayed => _replayed.Value;
+
+    public long DuplicatesSkipped => _duplicates.Value;
+
+    public long PublishRetries => _retries.Value;
+
+    public long PublishFailures => _failed.Value;
+
+    /// <summary>
+    /// Raised after the listener reconnected and queued the messages it missed (those still in cluster_messages:
+    /// <see cref="ClusterOptions.MessageRetentionSeconds"/>); media sent meanwhile is lost.
+    /// </summary>
     public event Action? Reconnected;
 
     /// <summary>The channel a node listens on: a hash, so any node id makes a valid, short identifier.</summary>
@@ -95,7 +151,7 @@ public sealed class ClusterBus : IAsyncDisposable
     public bool Publish<T>(string? toNode, string kind, T body, bool droppable = false)
     {
         var payload = JsonSerializer.Serialize(new Envelope<T>(kind, NodeId, body), WireJson.Options);
-        var item = new Outgoing(toNode is null ? BroadcastChannel : ChannelOf(toNode), payload);
+        var item = new Outgoing(toNode is null ? BroadcastChannel : ChannelOf(toNode), payload, Durable: !droppable);
         if (_outgoing.Writer.TryWrite(item))
         {
             return true;
@@ -128,7 +184,7 @@ public sealed class ClusterBus : IAsyncDisposable
         await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    /// <summary>Deletes stored large messages older than the retention.</summary>
+    /// <summary>Deletes stored messages older than the retention: a listener away longer may miss messages.</summary>
     internal async Task PruneAsync(CancellationToken ct)
     {
         var cutoff = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)(_options.MessageRetentionSeconds * 1000);
@@ -146,12 +202,23 @@ public sealed class ClusterBus : IAsyncDisposable
             {
                 await using var connection = new NpgsqlConnection(_listenConnectionString);
                 await connection.OpenAsync(ct);
+                // After a reconnect, live notifications wait until the replay is queued: older messages go first.
+                Hold(everConnected);
                 // The handler runs on the reading thread: it only queues; the dispatcher does the work.
-                connection.Notification += (_, e) => _incoming.Writer.TryWrite(e.Payload);
+                connection.Notification += (_, e) => OnNotification(e.Payload);
+                var listeningFrom = _time.GetUtcNow().ToUnixTimeMilliseconds();
                 await using (var listen = new NpgsqlCommand($"LISTEN \"{OwnChannel}\"; LISTEN \"{BroadcastChannel}\"", connection))
                 {
                     await listen.ExecuteNonQueryAsync(ct);
                 }
+                if (everConnected)
+                {
+                    // After LISTEN: a message committed from now on is notified, one committed before is in the table;
+                    // one in both is dispatched once (by id).
+                    await ReplayAsync(connection, ct);
+                }
+                Volatile.Write(ref _heardAt, listeningFrom);
+                Release();
                 if (everConnected)
                 {
                     _reconnects.Increment();
@@ -172,6 +239,8 @@ public sealed class ClusterBus : IAsyncDisposable
             }
             catch (Exception e) when (e is NpgsqlException or IOException or System.Net.Sockets.SocketException or InvalidOperationException or TimeoutException or OperationCanceledException)
             {
+                // What was held arrived: dispatch it. The time last heard stays put, so the next replay covers the gap.
+                Release();
                 ClusterLog.BusListenFailed(_logger, backoff.TotalMilliseconds, e);
                 try
                 {
@@ -190,11 +259,11 @@ public sealed class ClusterBus : IAsyncDisposable
     {
         try
         {
-            await foreach (var payload in _incoming.Reader.ReadAllAsync(ct))
+            await foreach (var item in _incoming.Reader.ReadAllAsync(ct))
             {
                 try
                 {
-                    await DispatchAsync(payload, ct);
+                    await DispatchAsync(item, ct);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -208,18 +277,26 @@ public sealed class ClusterBus : IAsyncDisposable
         }
     }
 
-    private async Task DispatchAsync(string payload, CancellationToken ct)
+    private async Task DispatchAsync(BusIncoming item, CancellationToken ct)
     {
-        if (payload.StartsWith('@'))
+        if (item.Id != 0 && _recent.Contains(item.Id))
         {
-            var id = long.Parse(payload.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
+            _duplicates.Increment();
+            return;
+        }
+        var payload = item.Payload;
+        if (payload is null)
+        {
             await using var connection = await _database.OpenAsync(ct);
-            var stored = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition("SELECT payload FROM cluster_messages WHERE id = @id", new { id }, cancellationToken: ct));
-            if (stored is null)
+            payload = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition("SELECT payload FROM cluster_messages WHERE id = @id", new { id = item.Id }, cancellationToken: ct));
+            if (payload is null)
             {
                 return;
             }
-            payload = stored;
+        }
+        if (item.Id != 0)
+        {
+            _recent.Add(item.Id);
         }
         var envelope = JsonSerializer.Deserialize<Envelope<JsonElement>>(payload, WireJson.Options);
         // Broadcasts come back to their sender too: local delivery already happened without the database.
@@ -228,6 +305,10 @@ public sealed class ClusterBus : IAsyncDisposable
             return;
         }
         _received.Increment();
+        if (item.Replayed)
+        {
+            _replayed.Increment();
+        }
         if (_handlers.TryGetValue(envelope.Kind, out var handler))
         {
             await handler(new BusMessage(envelope.Kind, envelope.From, envelope.Body), ct);
@@ -236,13 +317,13 @@ public sealed class ClusterBus : IAsyncDisposable
 
     private async Task PublishLoopAsync(CancellationToken ct)
     {
-        var batch = new List<Outgoing>(64);
+        var batch = new List<Outgoing>(BatchSize);
         try
         {
             while (await _outgoing.Reader.WaitToReadAsync(ct))
             {
                 batch.Clear();
-                while (batch.Count < 64 && _outgoing.Reader.TryRead(out var item))
+                while (batch.Count < BatchSize && _outgoing.Reader.TryRead(out var item))
                 {
                     batch.Add(item);
                 }
@@ -255,44 +336,152 @@ public sealed class ClusterBus : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends one batch. While PostgreSQL cannot take it (restarting, unreachable) its control messages are retried in
+    /// order, with back-off up to 2 s, for <see cref="ClusterOptions.MessageRetentionSeconds"/> (later they would be
+    /// stale, and a reconnecting listener could no longer replay them); the queue behind fills, so new media is
+    /// dropped and control publishers wait. Media in a failed batch is dropped at once. A statement PostgreSQL
+    /// answered with a lasting error (not a lost or refused connection) fails after three tries.
+    /// </summary>
     private async Task PublishBatchAsync(List<Outgoing> items, CancellationToken ct)
     {
         var backoff = TimeSpan.FromMilliseconds(100);
-        for (var attempt = 0; ; attempt++)
+        var giveUpAt = _time.GetUtcNow() + TimeSpan.FromSeconds(_options.MessageRetentionSeconds);
+        for (var attempt = 1; ; attempt++)
         {
+            var connected = false;
             try
             {
                 await using var connection = (NpgsqlConnection)await _database.OpenAsync(ct);
-                await using var batch = new NpgsqlBatch(connection);
-                var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-                foreach (var item in items)
-                {
-                    var payload = item.Payload;
-                    if (Encoding.UTF8.GetByteCount(payload) > _options.MaxNotifyBytes)
-                    {
-                        // Committed before the notification is sent, so every listener finds the row.
-                        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                            "INSERT INTO cluster_messages (payload, created_at) VALUES (@payload, @now) RETURNING id", new { payload, now }, cancellationToken: ct));
-                        payload = "@" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                        _large.Increment();
-                    }
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify($1, $2)") { Parameters = { new() { Value = item.Channel }, new() { Value = payload } } });
-                }
-                await batch.ExecuteNonQueryAsync(ct);
+                connected = true;
+                await SendAsync(connection, items, ct);
                 _sent.Add(items.Count);
                 return;
             }
             catch (Exception e) when (e is NpgsqlException or IOException or System.Net.Sockets.SocketException or TimeoutException)
             {
-                if (attempt >= 3)
+                var lost = items.RemoveAll(item => !item.Durable);
+                // Refusing a connection (starting up, not accepting, too many) is never the statement's fault.
+                var rejected = connected && e is PostgresException { IsTransient: false } && attempt >= 3;
+                if (items.Count > 0 && (rejected || _time.GetUtcNow() + backoff > giveUpAt))
                 {
-                    _failed.Add(items.Count);
-                    ClusterLog.BusPublishFailed(_logger, items.Count, e);
+                    lost += items.Count;
+                    items.Clear();
+                }
+                if (lost > 0)
+                {
+                    _failed.Add(lost);
+                    ClusterLog.BusPublishFailed(_logger, lost, e);
+                }
+                if (items.Count == 0)
+                {
                     return;
                 }
+                _retries.Increment();
                 await Task.Delay(backoff, _time, ct);
-                backoff *= 2;
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxPublishBackoff.Ticks));
             }
+        }
+    }
+
+    /// <summary>One round trip: a statement per run of control messages (<see cref="PublishSql"/>), one per media frame.</summary>
+    private async Task SendAsync(NpgsqlConnection connection, List<Outgoing> items, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection);
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var large = 0;
+        for (var start = 0; start < items.Count;)
+        {
+            var end = start;
+            while (end < items.Count && items[end].Durable)
+            {
+                end++;
+            }
+            if (end == start)
+            {
+                var media = items[start++];
+                if (Encoding.UTF8.GetByteCount(media.Payload) > _options.MaxNotifyBytes)
+                {
+                    large++;
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand(LargeMediaSql) { Parameters = { new() { Value = media.Channel }, new() { Value = media.Payload }, new() { Value = now } } });
+                }
+                else
+                {
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify($1, $2)") { Parameters = { new() { Value = media.Channel }, new() { Value = media.Payload } } });
+                }
+                continue;
+            }
+            var channels = new string[end - start];
+            var payloads = new string[end - start];
+            for (var i = start; i < end; i++)
+            {
+                channels[i - start] = items[i].Channel;
+                payloads[i - start] = items[i].Payload;
+                if (Encoding.UTF8.GetByteCount(items[i].Payload) > _options.MaxNotifyBytes)
+                {
+                    large++;
+                }
+            }
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(PublishSql)
+            {
+                Parameters = { new() { Value = channels }, new() { Value = payloads }, new() { Value = now }, new() { Value = _options.MaxNotifyBytes } },
+            });
+            start = end;
+        }
+        await batch.ExecuteNonQueryAsync(ct);
+        _large.Add(large);
+    }
+
+    /// <summary>The notification handler: runs on the listening connection's reading path, so it only queues.</summary>
+    private void OnNotification(string notification)
+    {
+        var item = BusIncoming.Parse(notification);
+        lock (_held)
+        {
+            if (_holding)
+            {
+                _held.Add(item);
+                return;
+            }
+        }
+        Volatile.Write(ref _heardAt, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        _incoming.Writer.TryWrite(item);
+    }
+
+    private void Hold(bool hold)
+    {
+        lock (_held)
+        {
+            _holding = hold;
+        }
+    }
+
+    /// <summary>Queues what arrived during a replay, behind it, and lets live notifications through again.</summary>
+    private void Release()
+    {
+        lock (_held)
+        {
+            foreach (var item in _held)
+            {
+                _incoming.Writer.TryWrite(item);
+            }
+            _held.Clear();
+            _holding = false;
+        }
+    }
+
+    /// <summary>Queues the stored messages of this node's channels since it last heard anything (minus a margin).</summary>
+    private async Task ReplayAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var since = Volatile.Read(ref _heardAt) - (long)ReplayMargin.TotalMilliseconds;
+        await using var command = new NpgsqlCommand(ReplaySql, connection)
+        {
+            Parameters = { new() { Value = OwnChannel }, new() { Value = BroadcastChannel }, new() { Value = since } },
+        };
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            _incoming.Writer.TryWrite(new BusIncoming(reader.GetInt64(0), reader.GetString(1), Replayed: true));
         }
     }
 
@@ -306,7 +495,7 @@ public sealed class ClusterBus : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private readonly record struct Outgoing(string Channel, string Payload);
+    private readonly record struct Outgoing(string Channel, string Payload, bool Durable);
 
     private sealed record Envelope<T>(string Kind, string From, T Body);
 }

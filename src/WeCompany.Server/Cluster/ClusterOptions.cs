@@ -33,7 +33,8 @@ public sealed class ClusterOptions : IValidatableObject
     [Range(256, 7900)]
     public int MaxNotifyBytes { get; set; } = 7000;
 
-    // A large message is fetched by every listener within milliseconds; a minute covers a reconnecting one.
+    // Every control message is kept this long for a listener that reconnects to read back (and a publish is retried
+    // this long at most): a minute covers a PostgreSQL restart or a network blip; a listener away longer may miss messages.
     [Range(5, 86400)]
     public double MessageRetentionSeconds { get; set; } = 60;
 

@@ -1,0 +1,164 @@
+using Npgsql;
+using WeCompany.Protocol.Rest;
+using WeCompany.Protocol.Tcp;
+using WeCompany.Server.Cluster;
+using WeCompany.Server.Meetings;
+using WeCompany.Server.Tests.Calls;
+using WeCompany.Server.Tests.Infrastructure;
+using WeCompany.Server.Tests.Meetings;
+using WeCompany.Server.Tests.Signaling;
+
+namespace WeCompany.Server.Tests.Cluster;
+
+/// <summary>
+/// A node's LISTEN connection dies (PostgreSQL restarted, a backend killed): control messages published meanwhile
+/// still reach it once it is back, and a message it heard live is not handled a second time by the replay.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ClusterBusReplayTests
+{
+    /// <summary>Ends <paramref name="node"/>'s listening backend, as an operator's pg_terminate_backend would, and waits until it is gone.</summary>
+    private static async Task KillListenerAsync(ClusterPair cluster, TestServer node)
+    {
+        await using var connection = new NpgsqlConnection(cluster.Database.ConnectionString);
+        await connection.OpenAsync().WaitAsync(ClusterPair.Wait);
+        // In the select list, so only the matching backend is signalled; the timeout makes it wait until the backend exited.
+        await using var command = new NpgsqlCommand(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1", connection)
+        {
+            Parameters = { new() { Value = "wecompany-listen-" + ClusterPair.NodeIdOf(node) } },
+        };
+        await using var reader = await command.ExecuteReaderAsync().WaitAsync(ClusterPair.Wait);
+        Assert.True(await reader.ReadAsync().WaitAsync(ClusterPair.Wait), "no listening backend of " + ClusterPair.NodeIdOf(node));
+        Assert.True(reader.GetBoolean(0));
+        Assert.False(await reader.ReadAsync().WaitAsync(ClusterPair.Wait), "two listening backends of " + ClusterPair.NodeIdOf(node));
+    }
+
+    [Fact]
+    public async Task KickIssuedWhileTheHostsListenerReconnectsStillReachesTheRoom()
+    {
+        await using var cluster = await ClusterPair.StartAsync();
+        var meeting = await SignalingMeeting.CreateAsync(cluster.B);
+        var guest = await meeting.ParticipantAsync();
+        var (socket, _) = await meeting.JoinAsync(guest);
+        await using var _1 = socket;
+        var bus = cluster.B.Service<ClusterBus>();
+        var reconnects = bus.Reconnects;
+
+        await KillListenerAsync(cluster, cluster.B);
+        using (var client = cluster.A.ClientFor(meeting.Host.User.Token))
+        {
+            await ApiAssert.SuccessAsync(await client.PostAsync($"api/v1/meetings/{meeting.Id}/participants/{guest.ParticipantId}/kick", MeetingKit.Json(new { })).WaitAsync(ClusterPair.Wait));
+        }
+
+        var notice = await socket.WaitForAsync(13);
+        Assert.Equal(ErrorCodes.KickedFromMeeting, notice.GetProperty("payload").GetProperty("code").GetInt32());
+        var (code, _) = await socket.WaitForCloseAsync();
+        Assert.Equal(4002, code);
+        Assert.True(bus.Reconnects > reconnects, "node B's listener did not reconnect");
+    }
+
+    [Fact]
+    public async Task AKickPublishedWhilePostgreSqlRefusesConnectionsReachesTheRoomOnceItIsBack()
+    {
+        await using var cluster = await ClusterPair.StartAsync();
+        var meeting = await SignalingMeeting.CreateAsync(cluster.B);
+        var guest = await meeting.ParticipantAsync();
+        var (socket, _) = await meeting.JoinAsync(guest);
+        await using var _1 = socket;
+        var publisher = cluster.A.Service<ClusterBus>();
+        var (retries, failures) = (publisher.PublishRetries, publisher.PublishFailures);
+
+        // From the maintenance database: PostgreSQL will not close the database a session is connected to.
+        var settings = new NpgsqlConnectionStringBuilder(cluster.Database.ConnectionString);
+        var database = settings.Database!;
+        settings.Database = "postgres";
+        settings.Pooling = false;
+        await using var admin = new NpgsqlConnection(settings.ConnectionString);
+        await admin.OpenAsync().WaitAsync(ClusterPair.Wait);
+        // Every node's connections die and new ones are refused, as while PostgreSQL restarts.
+        await ExecuteAsync(admin, $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS false");
+        try
+        {
+            await ExecuteAsync(admin, $"SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '{database}'");
+            await cluster.A.Service<IMeetingEventBus>().PublishAsync(new ParticipantKicked(meeting.Id, guest.Id, meeting.Host.Id), CancellationToken.None).AsTask().WaitAsync(ClusterPair.Wait);
+            // Past the three retries after which the bus used to drop the batch.
+            await Eventually.TrueAsync(() => publisher.PublishRetries >= retries + 4, "node A retried the publish four times");
+        }
+        finally
+        {
+            await ExecuteAsync(admin, $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS true");
+        }
+
+        var notice = await socket.WaitForAsync(13);
+        Assert.Equal(ErrorCodes.KickedFromMeeting, notice.GetProperty("payload").GetProperty("code").GetInt32());
+        var (code, _) = await socket.WaitForCloseAsync();
+        Assert.Equal(4002, code);
+        Assert.Equal(failures, publisher.PublishFailures);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync().WaitAsync(ClusterPair.Wait);
+    }
+
+    [Fact]
+    public async Task AMessageHeardLiveIsHandledOnceWhenTheReplayAfterAReconnectCarriesItToo()
+    {
+        await using var cluster = await ClusterPair.StartAsync();
+        var alice = await ClusterPair.UserAsync(cluster.A);
+        var bob = await ClusterPair.UserAsync(cluster.B);
+        await using var onA = await ClusterPair.ConnectTcpAsync(cluster.A, alice);
+        await using var onB = await ClusterPair.ConnectTcpAsync(cluster.B, bob);
+        await ClusterPair.ReachableAsync(cluster.A, bob);
+        var bus = cluster.B.Service<ClusterBus>();
+
+        await onA.SendAsync(FrameType.Text, ClusterPair.Id(bob), "before the reconnect"u8.ToArray());
+        Assert.Equal("before the reconnect", (await onB.ExpectAsync(FrameType.Text)).Text);
+        var (reconnects, skipped) = (bus.Reconnects, bus.DuplicatesSkipped);
+
+        // The replay starts a few seconds before the last message B heard, so it carries the text again.
+        await KillListenerAsync(cluster, cluster.B);
+        await Eventually.TrueAsync(() => bus.Reconnects > reconnects && bus.DuplicatesSkipped > skipped, "B reconnected and skipped a replayed copy");
+        await onA.SendAsync(FrameType.Text, ClusterPair.Id(bob), "after the reconnect"u8.ToArray());
+
+        // The replay was queued before anything published later: a second copy would have come first.
+        Assert.Equal("after the reconnect", (await onB.ExpectAsync(FrameType.Text)).Text);
+    }
+
+    [Fact]
+    public void ANotificationGivesItsIdAndKeepsTheEnvelopeWholeWhateverItsForm()
+    {
+        var logged = BusIncoming.Parse("{\"id\":42,\"kind\":\"presence\",\"from\":\"node-a\",\"body\":{}}");
+        Assert.Equal(42, logged.Id);
+        Assert.Equal("{\"id\":42,\"kind\":\"presence\",\"from\":\"node-a\",\"body\":{}}", logged.Payload);
+
+        var large = BusIncoming.Parse("@9001");
+        Assert.Equal(9001, large.Id);
+        Assert.Null(large.Payload);
+
+        // A node of the previous version sends the bare envelope: handled, without an id to deduplicate on.
+        var bare = BusIncoming.Parse("{\"kind\":\"presence\",\"from\":\"node-a\",\"body\":{}}");
+        Assert.Equal(0, bare.Id);
+        Assert.Equal("{\"kind\":\"presence\",\"from\":\"node-a\",\"body\":{}}", bare.Payload);
+
+        Assert.Equal(0, BusIncoming.Parse("@not-a-number").Id);
+    }
+
+    [Fact]
+    public void RecentIdsForgetTheOldestIdFirstOnceFull()
+    {
+        var recent = new RecentIds(3);
+        foreach (var id in new long[] { 7, 3, 5, 3 })
+        {
+            recent.Add(id);
+        }
+        Assert.True(recent.Contains(7) && recent.Contains(3) && recent.Contains(5));
+
+        recent.Add(1);
+
+        Assert.False(recent.Contains(7));
+        Assert.True(recent.Contains(3) && recent.Contains(5) && recent.Contains(1));
+    }
+}
