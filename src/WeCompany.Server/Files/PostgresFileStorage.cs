@@ -102,19 +102,6 @@ public sealed class PostgresFileStorage : IFileStorage
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>How many chunk rows the object has (tests and operators check that nothing is left behind).</summary>
-    public async Task<long> CountChunksAsync(string? key, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            key is null ? "SELECT count(*) FROM file_chunks" : "SELECT count(*) FROM file_chunks WHERE storage_key = $1", connection);
-        if (key is not null)
-        {
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
-        }
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
     internal long Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     internal async ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) =>
