@@ -30,8 +30,9 @@ namespace WeCompany.Server.Files;
 public sealed class PostgresFileStorage : IFileStorage
 {
     /// <summary>
-    /// 512 KiB per chunk: a round trip per half mebibyte keeps the upload near the speed of the link, one chunk is
-    /// all a transfer buffers, and a small range request reads at most two. Each object records its own chunk size,
+    /// 512 KiB per chunk: a round trip per half mebibyte keeps the per-query cost small against the bytes moved,
+    /// a transfer holds two chunks (one being received or sent, one in flight to or from PostgreSQL), and a small
+    /// range request reads at most two. Each object records its own chunk size,
     /// so changing this needs no migration.
     /// </summary>
     public const int ChunkBytes = 512 * 1024;
@@ -102,6 +103,8 @@ public sealed class PostgresFileStorage : IFileStorage
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    internal int ChunkSize => _chunkBytes;
+
     internal long Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     internal async ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) =>
@@ -140,7 +143,7 @@ public sealed class PostgresFileStorage : IFileStorage
         return length;
     }
 
-    private async ValueTask WriteChunkAsync(string key, int seq, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    internal async Task WriteChunkAsync(string key, int seq, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         // The chunk and the object's touch (what keeps a live upload from the sweep) in one statement and round trip.
@@ -166,13 +169,13 @@ public sealed class PostgresFileStorage : IFileStorage
     }
 
     /// <summary>
-    /// An upload: <see cref="Content"/> gathers one chunk in a pooled buffer and writes it when full; the last,
+    /// An upload: <see cref="Content"/> (<see cref="PostgresChunkWriter"/>) writes chunks as they fill; the last,
     /// shorter chunk goes at commit. Database failures surface as <see cref="IOException"/> (the upload answers 30001).
     /// </summary>
     private sealed class Upload : IFileUpload
     {
         private readonly PostgresFileStorage _storage;
-        private readonly ChunkWriter _writer;
+        private readonly PostgresChunkWriter _writer;
         private bool _committed;
         private bool _disposed;
 
@@ -180,7 +183,7 @@ public sealed class PostgresFileStorage : IFileStorage
         {
             _storage = storage;
             Key = key;
-            _writer = new ChunkWriter(storage, key);
+            _writer = new PostgresChunkWriter(storage, key);
         }
 
         public string Key { get; }
@@ -225,99 +228,6 @@ public sealed class PostgresFileStorage : IFileStorage
                     // The database is unreachable now; the sweep deletes the abandoned upload later.
                 }
             }
-        }
-    }
-
-    /// <summary>The write side: whole chunks as they fill, numbered from 0.</summary>
-    private sealed class ChunkWriter(PostgresFileStorage storage, string key) : Stream
-    {
-        private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(storage._chunkBytes);
-        private int _filled;
-        private int _seq;
-        private long _length;
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => _buffer is not null;
-
-        public override long Length => _length;
-
-        public override long Position
-        {
-            get => _length;
-            set => throw new NotSupportedException("An upload is written front to back.");
-        }
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
-        {
-            var buffer = _buffer ?? throw new ObjectDisposedException(nameof(ChunkWriter));
-            while (!source.IsEmpty)
-            {
-                var take = Math.Min(source.Length, storage._chunkBytes - _filled);
-                source.Span[..take].CopyTo(buffer.AsSpan(_filled));
-                _filled += take;
-                _length += take;
-                source = source[take..];
-                if (_filled == storage._chunkBytes)
-                {
-                    await WriteChunkAsync(cancellationToken);
-                }
-            }
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        // Kestrel forbids synchronous I/O on requests; a synchronous caller elsewhere blocks on the same path.
-        public override void Write(byte[] buffer, int offset, int count) =>
-            WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        /// <summary>Writes the partly filled last chunk (at commit).</summary>
-        public async ValueTask WriteRestAsync(CancellationToken cancellationToken)
-        {
-            if (_filled > 0)
-            {
-                await WriteChunkAsync(cancellationToken);
-            }
-        }
-
-        // Only whole chunks leave before commit: the bytes of an object become durable together, at commit.
-        public override void Flush()
-        {
-        }
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("An upload is write-only.");
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("An upload is written front to back.");
-
-        public override void SetLength(long value) => throw new NotSupportedException("An upload is written front to back.");
-
-        protected override void Dispose(bool disposing)
-        {
-            if (_buffer is { } buffer)
-            {
-                _buffer = null;
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-            base.Dispose(disposing);
-        }
-
-        private async ValueTask WriteChunkAsync(CancellationToken cancellationToken)
-        {
-            try
-            {
-                await storage.WriteChunkAsync(key, _seq, _buffer.AsMemory(0, _filled), cancellationToken);
-            }
-            catch (NpgsqlException e)
-            {
-                throw new IOException("A chunk of the file could not be written to PostgreSQL.", e);
-            }
-            _seq++;
-            _filled = 0;
         }
     }
 }
