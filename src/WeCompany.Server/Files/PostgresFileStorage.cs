@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using Npgsql;
 using NpgsqlTypes;
@@ -32,8 +31,7 @@ public sealed class PostgresFileStorage : IFileStorage
     /// <summary>
     /// 512 KiB per chunk: a round trip per half mebibyte keeps the per-query cost small against the bytes moved,
     /// a transfer holds two chunks (one being received or sent, one in flight to or from PostgreSQL), and a small
-    /// range request reads at most two. Each object records its own chunk size,
-    /// so changing this needs no migration.
+    /// range request reads at most two. Each object records its own chunk size, so changing this needs no migration.
     /// </summary>
     public const int ChunkBytes = 512 * 1024;
 
