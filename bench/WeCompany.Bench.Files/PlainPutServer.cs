@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace WeCompany.Bench.Files;
 
-/// <summary>The baseline: a minimal Kestrel endpoint that streams a PUT body to a file, nothing else.</summary>
+/// <summary>
+/// The baselines: minimal Kestrel endpoints that stream a PUT body to a file, and a file to a GET (Results.Stream with
+/// range processing, as the server's download does), nothing else.
+/// </summary>
 internal sealed class PlainPutServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -18,7 +21,7 @@ internal sealed class PlainPutServer : IAsyncDisposable
 
     public string Url { get; }
 
-    public static async Task<PlainPutServer> StartAsync(string folder)
+    public static async Task<PlainPutServer> StartAsync(string folder, string download)
     {
         Directory.CreateDirectory(folder);
         var builder = WebApplication.CreateSlimBuilder();
@@ -35,6 +38,9 @@ internal sealed class PlainPutServer : IAsyncDisposable
             await context.Request.Body.CopyToAsync(file, 128 * 1024, context.RequestAborted);
             return Results.Ok();
         });
+        app.MapGet("/get", () => Results.Stream(
+            new FileStream(download, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan),
+            "application/pdf", enableRangeProcessing: true));
         await app.StartAsync();
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new PlainPutServer(app, folder, url);

@@ -1,73 +1,83 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using WeCompany.Bench.Files;
-using WeCompany.Protocol;
-using WeCompany.Protocol.Rest;
-using WeCompany.Server.Hosting;
 
 // Issue 8's figures: upload throughput of a large file against two baselines in the same run (with the
-// server's resident memory), and pocketsphinx's real-time factor.
+// server's resident memory), and pocketsphinx's real-time factor. With PG_URL (run.sh postgres) a second server
+// keeps its files in PostgreSQL (Files:Storage=postgres), and uploads and downloads of both stores are measured
+// against the plain baselines in the same run, round by round; speech is skipped then.
 var sizeMiB = int.Parse(Environment.GetEnvironmentVariable("SIZE_MIB") ?? "1024", CultureInfo.InvariantCulture);
 var rounds = int.Parse(Environment.GetEnvironmentVariable("ROUNDS") ?? "3", CultureInfo.InvariantCulture);
+var postgres = Environment.GetEnvironmentVariable("PG_URL");
+var size = (long)sizeMiB << 20;
 var work = Directory.CreateTempSubdirectory("wecompany-bench-files-").FullName;
 try
 {
     var source = Path.Combine(work, "source.pdf");
-    Transfers.WriteSourceFile(source, (long)sizeMiB << 20);
+    Transfers.WriteSourceFile(source, size);
 
-    await using var baseline = await PlainPutServer.StartAsync(Path.Combine(work, "put"));
-    var app = ServerHost.Build(new Dictionary<string, string?>
+    await using var baseline = await PlainPutServer.StartAsync(Path.Combine(work, "put"), source);
+    var stores = new List<(string Name, BenchServer Server)>
     {
-        ["Http:Address"] = "127.0.0.1",
-        ["Http:Port"] = "0",
-        ["Storage:DataDir"] = Path.Combine(work, "data"),
-        ["Files:MaxFileBytes"] = ((long)(sizeMiB + 1) << 20).ToString(CultureInfo.InvariantCulture),
-        ["Files:QuotaBytesPerUser"] = (1L << 50).ToString(CultureInfo.InvariantCulture),
-        ["Logging:LogLevel:Default"] = "Warning",
-    }, null);
-    await app.StartAsync();
-    var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-    using var http = new HttpClient { BaseAddress = new Uri(address) };
-    var register = await http.PostAsJsonAsync("/api/v1/auth/register",
-        new RegisterRequest("bencher", "bencher@example.com", "bench password 1", "Bench"), WireJson.Options);
-    var token = (await register.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ApiResponse<AuthResult>>(WireJson.Options))!.Data.Token;
-    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-    // The bencher hosts a real meeting, so uploads go through the meetings store's access check as in production.
-    using var meeting = await http.PostAsJsonAsync("/api/v1/meetings", new CreateMeetingRequest("Bench", null,
-        DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), 60, 10, true,
-        new MeetingSettingsRequest(null, null, false, null)), WireJson.Options);
-    var meetingId = (await meeting.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ApiResponse<MeetingCreated>>(WireJson.Options))!.Data.MeetingId;
-
-    var results = new Dictionary<string, List<Transfers.Measurement>>
-    {
-        ["curl file:// → file (disk copy)"] = [],
-        ["curl PUT → minimal Kestrel → disk"] = [],
-        ["curl POST /api/v1/media/upload"] = [],
+        (postgres is null ? "" : " (local disk)", await BenchServer.StartAsync(Path.Combine(work, "data"), size + (1 << 20), null)),
     };
+    if (postgres is not null)
+    {
+        stores.Add((" (PostgreSQL)", await BenchServer.StartAsync(Path.Combine(work, "data-pg"), size + (1 << 20), postgres)));
+    }
+
+    const string Copy = "curl file:// → file (disk copy)", Put = "curl PUT → minimal Kestrel → disk", Get = "curl GET ← minimal Kestrel ← disk";
+    var uploads = new Dictionary<string, List<Transfers.Measurement>> { [Copy] = [], [Put] = [] };
+    var downloads = new Dictionary<string, List<Transfers.Measurement>> { [Get] = [] };
+    foreach (var (name, _) in stores)
+    {
+        uploads["curl POST /api/v1/media/upload" + name] = [];
+        downloads["curl GET /api/v1/media/files/{id}" + name] = [];
+    }
     for (var round = 0; round < rounds; round++)
     {
         var copy = Path.Combine(work, "copy.pdf");
-        results["curl file:// → file (disk copy)"].Add(await Transfers.MeasureAsync(["-sS", "-o", copy, "file://" + source]));
+        uploads[Copy].Add(await Transfers.MeasureAsync(["-sS", "-o", copy, "file://" + source]));
         File.Delete(copy);
-        results["curl PUT → minimal Kestrel → disk"].Add(await Transfers.MeasureAsync(["-sS", "-o", "/dev/null", "-T", source, baseline.Url + "/put"]));
+        uploads[Put].Add(await Transfers.MeasureAsync(["-sS", "-o", "/dev/null", "-T", source, baseline.Url + "/put"]));
         baseline.Clear();
-        var upload = await Transfers.MeasureAsync(["-sS", "-o", Path.Combine(work, "answer.json"), "-H", "Authorization: Bearer " + token,
-            "-F", $"meeting_id={meetingId.ToString(CultureInfo.InvariantCulture)}", "-F", "file_type=document", "-F", $"file=@{source};type=application/pdf", address + "/api/v1/media/upload"]);
-        results["curl POST /api/v1/media/upload"].Add(upload);
-        var answer = System.Text.Json.JsonSerializer.Deserialize<ApiResponse<FileInfoResponse>>(File.ReadAllText(Path.Combine(work, "answer.json")), WireJson.Options)!;
-        if (answer.Data.FileSize != (long)sizeMiB << 20)
+        downloads[Get].Add(await Transfers.MeasureAsync(["-sSf", "-o", "/dev/null", baseline.Url + "/get"]));
+        foreach (var (name, server) in stores)
         {
-            throw new InvalidOperationException("The upload stored a different size: " + answer.Data.FileSize);
+            var (upload, file) = await server.UploadAsync(source, size);
+            uploads["curl POST /api/v1/media/upload" + name].Add(upload);
+            downloads["curl GET /api/v1/media/files/{id}" + name].Add(await server.DownloadAsync(file));
+            await server.DeleteAsync(file);
         }
-        (await http.DeleteAsync(answer.Data.FileUrl)).EnsureSuccessStatusCode();
     }
-    await app.StopAsync();
+    foreach (var (_, server) in stores)
+    {
+        await server.DisposeAsync();
+    }
 
-    Console.WriteLine($"## Upload of a {sizeMiB} MiB file on loopback (best of {rounds}; RSS of the process that serves both endpoints)");
+    Print($"Upload of a {sizeMiB} MiB file on loopback (best of {rounds}; RSS of the process that serves every endpoint)", uploads, sizeMiB);
+    Print($"Download of the same file on loopback (best of {rounds})", downloads, sizeMiB);
+    foreach (var (name, _) in stores)
+    {
+        Console.WriteLine($"Upload{name} / PUT baseline: {Best(uploads[Put]) / Best(uploads["curl POST /api/v1/media/upload" + name]):P0} (goal ≥ 70%); " +
+            $"download{name} / GET baseline: {Best(downloads[Get]) / Best(downloads["curl GET /api/v1/media/files/{id}" + name]):P0}");
+    }
+    Console.WriteLine();
+
+    if (postgres is null)
+    {
+        await SpeechBench.RunAsync(work);
+    }
+}
+finally
+{
+    Directory.Delete(work, recursive: true);
+}
+
+static double Best(List<Transfers.Measurement> measurements) => measurements.Min(m => m.Seconds);
+
+static void Print(string title, Dictionary<string, List<Transfers.Measurement>> results, int sizeMiB)
+{
+    Console.WriteLine("## " + title);
     Console.WriteLine();
     Console.WriteLine("| Path | MiB/s (best) | MiB/s (median) | RSS before → peak (MiB) |");
     Console.WriteLine("|---|---:|---:|---|");
@@ -78,15 +88,5 @@ try
         var before = measurements.Min(m => m.RssBeforeMiB);
         Console.WriteLine($"| {name} | {rates[^1]:0} | {rates[rates.Count / 2]:0} | {(name.Contains("file://", StringComparison.Ordinal) ? "—" : $"{before:0} → {peak:0}")} |");
     }
-    var put = results["curl PUT → minimal Kestrel → disk"].Min(m => m.Seconds);
-    var ours = results["curl POST /api/v1/media/upload"].Min(m => m.Seconds);
     Console.WriteLine();
-    Console.WriteLine($"Upload / PUT baseline: {put / ours:P0} (goal ≥ 70%)");
-    Console.WriteLine();
-
-    await SpeechBench.RunAsync(work);
-}
-finally
-{
-    Directory.Delete(work, recursive: true);
 }

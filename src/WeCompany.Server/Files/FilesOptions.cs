@@ -13,8 +13,31 @@ public sealed class FilesOptions
     [Range(0, 1L << 50)]
     public long QuotaBytesPerUser { get; set; } = 1L << 30;
 
-    /// <summary>Folder for the bytes; empty: "files" in Storage:DataDir.</summary>
+    /// <summary>Folder for the bytes when <see cref="Storage"/> is local; empty: "files" in Storage:DataDir.</summary>
     public string? Directory { get; set; }
+
+    /// <summary>
+    /// Where the bytes live: "local" (<see cref="Directory"/>) or "postgres" (the database, so that every node of a
+    /// cluster serves every file). Empty: postgres when Storage:Provider is postgres, else local.
+    /// </summary>
+    [RegularExpression("^(local|postgres)$")]
+    public string? Storage { get; set; }
+
+    /// <summary>
+    /// PostgreSQL storage: an upload not written to for this long is abandoned (its node died) and swept: 60 min.
+    /// A live upload writes a chunk far more often: Kestrel's minimum body rate (240 B/s) delivers a 512 KiB chunk
+    /// within 37 minutes or aborts the request.
+    /// </summary>
+    [Range(1, 7 * 24 * 60)]
+    public int AbandonedUploadMinutes { get; set; } = 60;
+
+    /// <summary>PostgreSQL storage: how often each node sweeps abandoned uploads: 300 s, cheap (one indexed DELETE).</summary>
+    [Range(1, 24 * 3600)]
+    public int SweepIntervalSeconds { get; set; } = 300;
+
+    /// <summary>Storage:Provider decides when <see cref="Storage"/> is not set.</summary>
+    public string EffectiveStorage(string provider) =>
+        string.IsNullOrWhiteSpace(Storage) ? (provider == "postgres" ? "postgres" : "local") : Storage;
 
     /// <summary>The file_type values accepted; each admits the formats <see cref="ContentSniffer"/> recognises for it.</summary>
     [MinLength(1)]

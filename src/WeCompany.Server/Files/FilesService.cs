@@ -103,7 +103,7 @@ public sealed partial class FilesService(
         {
             return ApiError.Forbidden(ErrorCodes.NotInMeeting, "Only the meeting's participants may download its files.");
         }
-        var content = storage.OpenRead(file.StorageKey);
+        var content = await storage.OpenReadAsync(file.StorageKey, ct);
         return content is null ? NotFound() : new FileDownload(file, content);
     }
 

@@ -53,16 +53,16 @@ public sealed class LocalFileStorage : IFileStorage
         return ValueTask.FromResult<IFileUpload>(new Upload(this, key, partPath, stream));
     }
 
-    public Stream? OpenRead(string key)
+    public ValueTask<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return ValueTask.FromResult<Stream?>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return null;
+            return ValueTask.FromResult<Stream?>(null);
         }
     }
 

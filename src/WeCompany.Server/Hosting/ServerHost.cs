@@ -138,7 +138,7 @@ public static class ServerHost
         // Files (IMeetingAccess is answered by the meetings feature).
         services.AddSingleton<IMeetingAccess, MeetingFileAccess>();
         services.AddOptions<FilesOptions>().BindConfiguration("Files").ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IFileStorage>(LocalFileStorage.FromServices);
+        services.AddFileStorage();
         services.AddSingleton<FileStore>();
         services.AddSingleton<FilesService>();
 

@@ -79,10 +79,11 @@ public sealed class FileUploadLimitsTests
         Assert.Empty(Directory.EnumerateFiles(Incoming(server)));
     }
 
-    [Fact]
-    public async Task AFileOverTheSizeLimitAnswers413With30003AndLeavesNothingBehind()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task AFileOverTheSizeLimitAnswers413With30003AndLeavesNothingBehind(StoreKind store)
     {
-        var (server, client, meeting) = await StartAsync(new() { ["Files:MaxFileBytes"] = "65536" });
+        var (server, client, meeting) = await StartAsync(new() { ["Files:MaxFileBytes"] = "65536" }, store);
         await using var _ = server;
 
         using var tooBig = await UploadAsync(client, Pdf(200_000), "big.pdf", meeting);
@@ -92,7 +93,8 @@ public sealed class FileUploadLimitsTests
         Assert.Equal(ErrorCodes.FileTooLarge, (await ErrorAsync(tooBig)).Code);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, justOver.StatusCode);
         Assert.Equal(65_536, (await UploadOkAsync(client, Pdf(65_536), "exact.pdf", meeting)).FileSize);
-        Assert.Empty(Directory.EnumerateFiles(Incoming(server)));
+        Assert.Equal(0, await StoredObjects.PartialAsync(server));
+        Assert.Equal(1, await StoredObjects.CommittedAsync(server));
     }
 
     [Fact]
@@ -106,10 +108,11 @@ public sealed class FileUploadLimitsTests
         Assert.Equal(5 << 20, info.FileSize);
     }
 
-    [Fact]
-    public async Task AClientThatStopsHalfWayLeavesNoPartialFile()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task AClientThatStopsHalfWayLeavesNoPartialFile(StoreKind store)
     {
-        var (server, client, meeting) = await StartAsync();
+        var (server, client, meeting) = await StartAsync(store: store);
         await using var _ = server;
         var token = client.DefaultRequestHeaders.Authorization!.Parameter;
         const string boundary = "halfway-boundary";
@@ -128,12 +131,15 @@ public sealed class FileUploadLimitsTests
             await stream.WriteAsync(request);
             await stream.WriteAsync(head);
             await stream.WriteAsync(Pdf(1 << 20));
-            await EventuallyAsync(() => Directory.Exists(Incoming(server)) && Directory.EnumerateFiles(Incoming(server), "*.part").Any(f => new FileInfo(f).Length > 0), "the upload is being written");
+            await StoredObjects.EventuallyAsync(async () => store == StoreKind.Postgres
+                ? await StoredObjects.ChunksAsync(server) > 0
+                : Directory.Exists(Incoming(server)) && Directory.EnumerateFiles(Incoming(server), "*.part").Any(f => new FileInfo(f).Length > 0), "the upload is being written");
             socket.Client.LingerState = new LingerOption(true, 0);
         }
 
-        await EventuallyAsync(() => !Directory.EnumerateFiles(Incoming(server)).Any(), "the partial file is removed");
+        await StoredObjects.EventuallyAsync(async () => await StoredObjects.PartialAsync(server) == 0, "the partial file is removed");
         await UploadOkAsync(client, Pdf(1000), "after.pdf", meeting);
+        Assert.Equal(1, await StoredObjects.CommittedAsync(server));
     }
 
     [Theory]
@@ -164,7 +170,8 @@ public sealed class FileUploadLimitsTests
             }
         }
         await UploadOkAsync(client, Pdf(150_000), "all-of-it.pdf", meeting);
-        Assert.Empty(Directory.EnumerateFiles(Incoming(server)));
+        Assert.Equal(0, await StoredObjects.PartialAsync(server));
+        Assert.Equal(1, await StoredObjects.CommittedAsync(server));
     }
 
     [Fact]

@@ -14,10 +14,11 @@ public sealed class FilesApiTests
     /// <summary>A meeting id no meeting has on a fresh server.</summary>
     private const long NoSuchMeeting = 999_999;
 
-    [Fact]
-    public async Task UploadThenDownloadGivesBackTheSameBytesUnderTheOriginalName()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task UploadThenDownloadGivesBackTheSameBytesUnderTheOriginalName(StoreKind store)
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await Stores.StartAsync(store);
         var (_, host) = await server.UserAsync("hostess");
         var meeting = await MeetingAsync(host);
         var content = Pdf(300_000);
@@ -40,10 +41,11 @@ public sealed class FilesApiTests
         Assert.DoesNotContain(Directory.EnumerateFiles(server.DataDir, "*", SearchOption.AllDirectories), f => f.Contains("Quartalsbericht", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task RangeAndETagLetADownloadResumeAndRevalidate()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task RangeAndETagLetADownloadResumeAndRevalidate(StoreKind store)
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await Stores.StartAsync(store);
         var (_, host) = await server.UserAsync("ranger");
         var meeting = await MeetingAsync(host);
         var content = Pdf(1_000_000, seed: 7);
@@ -152,7 +154,7 @@ public sealed class FilesApiTests
         var meeting = await MeetingAsync(host, alice, bob);
         var first = await UploadOkAsync(alice, Pdf(4000, 1), "one.pdf", meeting);
         var second = await UploadOkAsync(alice, Pdf(4000, 2), "two.pdf", meeting);
-        var storedFiles = Directory.EnumerateFiles(Path.Combine(server.DataDir, "files"), "*", SearchOption.AllDirectories).Count();
+        var storedFiles = await StoredObjects.CommittedAsync(server);
 
         using var byBob = await bob.DeleteAsync(first.FileUrl).WaitAsync(TimeSpan.FromSeconds(10));
         using var byAlice = await alice.DeleteAsync(first.FileUrl).WaitAsync(TimeSpan.FromSeconds(10));
@@ -165,6 +167,6 @@ public sealed class FilesApiTests
         Assert.Equal(HttpStatusCode.NotFound, afterwards.StatusCode);
         Assert.Equal(ErrorCodes.FileNotFound, (await ErrorAsync(afterwards)).Code);
         Assert.Equal(2, storedFiles);
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(server.DataDir, "files"), "*", SearchOption.AllDirectories));
+        Assert.Equal(0, await StoredObjects.CommittedAsync(server));
     }
 }
