@@ -7,8 +7,11 @@ namespace WeCompany.Bench.Signaling;
 /// CPU used during a measuring window by cgroup v1 groups that bench/lib/cgroup.sh made: cpuacct.usage (ns) of
 /// each, and for groups with a CFS quota the share of periods in which the quota ran out (cpu.stat nr_throttled).
 /// The generator's own CPU comes from its process, so it needs no group.
+/// With a budget, the groups in <paramref name="capped"/> get <paramref name="budget"/> cores only while chat
+/// traffic runs (<see cref="Cap"/>) and a whole core for the set-up between (<see cref="Lift"/>): registration
+/// hashes thousands of passwords, which at a tenth of a core would take minutes.
 /// </summary>
-internal sealed class CgroupCpu(IReadOnlyList<string> groups)
+internal sealed class CgroupCpu(IReadOnlyList<string> groups, IReadOnlyList<string> capped, double budget)
 {
     private const string Accounting = "/sys/fs/cgroup/cpuacct";
     private const string Quota = "/sys/fs/cgroup/cpu";
@@ -17,6 +20,21 @@ internal sealed class CgroupCpu(IReadOnlyList<string> groups)
     private readonly long[] _throttled = new long[groups.Count];
     private TimeSpan _self;
     private long _started;
+
+    /// <summary>The budget on: called before the first chat is sent, so the measuring window runs under it throughout.</summary>
+    public void Cap() => SetQuota(budget);
+
+    /// <summary>A whole core: the quota's period (the runtime saw its budget at start, and keeps that view).</summary>
+    public void Lift() => SetQuota(1);
+
+    private void SetQuota(double cores)
+    {
+        foreach (var group in capped)
+        {
+            var period = long.Parse(File.ReadAllText(Path.Combine(Quota, group, "cpu.cfs_period_us")).Trim(), CultureInfo.InvariantCulture);
+            File.WriteAllText(Path.Combine(Quota, group, "cpu.cfs_quota_us"), ((long)(cores * period)).ToString(CultureInfo.InvariantCulture));
+        }
+    }
 
     public void Start()
     {

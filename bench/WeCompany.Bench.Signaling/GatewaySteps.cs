@@ -14,8 +14,9 @@ internal static class GatewaySteps
     /// <summary>
     /// Options: rooms=6 or a rising list (rooms=2,4,6: one step each), size=100 sockets per room, seconds=6 per
     /// window, label= (first column), p99=500 (ms, the bound), past=2 (steps in a row that fail to keep up before
-    /// stopping), warmup=0 (rooms of an unreported first run of 3 s: the servers' JIT and pools warm up),
-    /// cpu=group,group (cgroup v1 groups whose CPU use in each window is reported, see <see cref="CgroupCpu"/>).
+    /// stopping), warmup=0 (rooms of an unreported first run, warmup_seconds=3 long: the servers' JIT and pools warm up),
+    /// cpu=group,group (cgroup v1 groups whose CPU use in each window is reported, see <see cref="CgroupCpu"/>),
+    /// budget=0.1 and capped=group,group (those groups' quota in cores while chat traffic runs, a core otherwise).
     /// Prints one table row per step.
     /// </summary>
     public static async Task RunAsync(Uri gateway, IReadOnlyDictionary<string, string> options)
@@ -28,12 +29,16 @@ internal static class GatewaySteps
         var past = int.Parse(options.GetValueOrDefault("past") ?? "2", CultureInfo.InvariantCulture);
         var label = options.GetValueOrDefault("label") ?? "gateway";
         var groups = (options.GetValueOrDefault("cpu") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
-        var cpu = groups.Length > 0 ? new CgroupCpu(groups) : null;
+        var capped = (options.GetValueOrDefault("capped") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var budget = double.Parse(options.GetValueOrDefault("budget") ?? "0", CultureInfo.InvariantCulture);
+        var cpu = groups.Length > 0 ? new CgroupCpu(groups, budget > 0 ? capped : [], budget) : null;
+        cpu?.Lift();
         var warmup = int.Parse(options.GetValueOrDefault("warmup") ?? "0", CultureInfo.InvariantCulture);
+        var warmupSeconds = int.Parse(options.GetValueOrDefault("warmup_seconds") ?? "3", CultureInfo.InvariantCulture);
         var generator = new LoadGenerator(gateway, 0);
         if (warmup > 0)
         {
-            await generator.FanOutAsync(useSignaling: true, warmup, size, seconds: 3, frameBytes: 0);
+            await generator.FanOutAsync(useSignaling: true, warmup, size, warmupSeconds, frameBytes: 0);
         }
         var behind = 0;
         foreach (var rooms in steps)

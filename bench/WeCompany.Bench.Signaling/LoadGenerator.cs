@@ -171,6 +171,7 @@ internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
                 }
             }
         })).ToList();
+        cpu?.Cap();
         var senders = clients.Select((c, index) => Task.Run(async () =>
         {
             // Spread the sockets' sends evenly over each second.
@@ -204,6 +205,7 @@ internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
         var cpuUsed = cpu?.Stop() ?? "";
         await stop.CancelAsync();
         await Task.WhenAll(senders.Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default)));
+        cpu?.Lift();
         foreach (var c in clients)
         {
             if (useSignaling && c.Socket.State == WebSocketState.Open)

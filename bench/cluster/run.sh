@@ -11,18 +11,20 @@
 # run of before: on 2 shared cores one node then delivers all that is offered and a second node has no core to use.
 # CPU used by every node, nginx, PostgreSQL and the generator is reported per step either way (cpuacct).
 #
-# Usage: bench/cluster/run.sh [nodes=1,2,3] [node_cpu=0.25] [big_node=1] [nginx_cpu=0] [rooms=2,4,6,...]
-#          [size=100] [seconds=6] [p99=500] [past=2] [rejoin_rounds=5]
+# Usage: bench/cluster/run.sh [nodes=1,2,3] [node_cpu=0.1] [big_node=1] [nginx_cpu=0] [rooms=2,4,6,...]
+#          [size=50, 100 uncapped] [seconds=6] [p99=500] [past=2] [rejoin_rounds=5]
 #   uncapped, as the first runs: bench/cluster/run.sh node_cpu=0 rooms=8 seconds=5
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 args=("$@")
 opt() { local key=$1 default=$2 a; for a in "${args[@]}"; do [ "${a%%=*}" = "$key" ] && { echo "${a#*=}"; return; }; done; echo "$default"; }
-NODE_COUNTS=$(opt nodes 1,2,3); NODE_CPU=$(opt node_cpu 0.25); NGINX_CPU=$(opt nginx_cpu 0)
-SIZE=$(opt size 100); SECONDS_PER_RUN=$(opt seconds 6); P99_BOUND=$(opt p99 500); PAST=$(opt past 2)
+NODE_COUNTS=$(opt nodes 1,2,3); NODE_CPU=$(opt node_cpu 0.1); NGINX_CPU=$(opt nginx_cpu 0)
+SECONDS_PER_RUN=$(opt seconds 6); P99_BOUND=$(opt p99 500); PAST=$(opt past 2)
 capped() { awk -v c="$NODE_CPU" 'BEGIN { exit !(c > 0) }'; }
-if capped; then ROOMS=$(opt rooms 1,2,3,4,5,6,7,8,10,12,14,16); BIG_NODE=$(opt big_node 1); else ROOMS=$(opt rooms 6); BIG_NODE=0; fi
+# Capped: rooms of 50 (2,500 deliveries/s each) for finer steps and more rooms to spread over the nodes.
+if capped; then SIZE=$(opt size 50); ROOMS=$(opt rooms 2,4,6,8,10,12,14,16,18,21,24,27,30,34,38,42,46,50); BIG_NODE=$(opt big_node 1)
+else SIZE=$(opt size 100); ROOMS=$(opt rooms 6); BIG_NODE=0; fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 dotnet build -c Release src/WeCompany.Server/WeCompany.Server.csproj -v q -nologo >/dev/null
@@ -114,11 +116,14 @@ CONF
   pids+=($!)
   wait_ready "https://127.0.0.1:$https_port/api/v1/ping" nginx
 
+  # The nodes' budget holds while chat traffic runs; the generator gives them a core for the set-up between steps.
+  local capped_groups=""; capped && capped_groups=$(IFS=,; echo "${groups[*]}")
   [ "$ACCOUNTING" = 1 ] && groups+=("$(cg_name nginx)" "$(cg_name postgres)")
   LOADS+=("$label: $(cut -d' ' -f1-3 /proc/loadavg)")
   local cpu_groups; cpu_groups=$(IFS=,; echo "${groups[*]:-}")
   dotnet "$GENERATOR" gateway "https://127.0.0.1:$https_port" rooms="$ROOMS" size="$SIZE" seconds="$SECONDS_PER_RUN" \
-    p99="$P99_BOUND" past="$PAST" warmup=$((2 * n)) label="$label" ${cpu_groups:+cpu="$cpu_groups"} | tee -a "$WORK/rows" \
+    p99="$P99_BOUND" past="$PAST" warmup=$((2 * n)) warmup_seconds=6 label="$label" ${cpu_groups:+cpu="$cpu_groups"} \
+    ${capped_groups:+capped="$capped_groups" budget="$cores"} | tee -a "$WORK/rows" \
     || echo "| $label | the generator failed (exit $?) |" | tee -a "$WORK/rows"
   stop_all
 }
