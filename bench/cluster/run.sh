@@ -13,7 +13,7 @@
 # CPU used by every node, nginx, PostgreSQL and the generator is reported per step either way (cpuacct).
 #
 # Usage: bench/cluster/run.sh [nodes=1,2,3] [node_cpu=0.2] [big_node=1] [nginx_cpu=0] [rooms=2,4,6,...]
-#          [size=50, 100 uncapped] [seconds=6] [p99=2000] [past=2] [rejoin_rounds=5]
+#          [size=50, 100 uncapped] [seconds=6] [p99=2000] [past=2] [warmup_rooms=2] [warmup_seconds=6] [rejoin_rounds=5]
 #   uncapped, as the first runs: bench/cluster/run.sh node_cpu=0 rooms=8 seconds=5
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,6 +22,7 @@ args=("$@")
 opt() { local key=$1 default=$2 a; for a in "${args[@]}"; do [ "${a%%=*}" = "$key" ] && { echo "${a#*=}"; return; }; done; echo "$default"; }
 NODE_COUNTS=$(opt nodes 1,2,3); NODE_CPU=$(opt node_cpu 0.2); NGINX_CPU=$(opt nginx_cpu 0)
 SECONDS_PER_RUN=$(opt seconds 6); P99_BOUND=$(opt p99 2000); PAST=$(opt past 2)
+WARMUP_ROOMS=$(opt warmup_rooms 2); WARMUP_SECONDS=$(opt warmup_seconds 6)  # per node; the budget is lifted then
 capped() { awk -v c="$NODE_CPU" 'BEGIN { exit !(c > 0) }'; }
 # Capped: rooms of 50 (2,500 deliveries/s each) for finer steps and more rooms to spread over the nodes.
 if capped; then SIZE=$(opt size 50); ROOMS=$(opt rooms 2,4,6,8,10,12,14,16,18,21,24,27,30,34,38,42,46,50); BIG_NODE=$(opt big_node 1)
@@ -123,7 +124,7 @@ CONF
   LOADS+=("$label: $(cut -d' ' -f1-3 /proc/loadavg)")
   local cpu_groups; cpu_groups=$(IFS=,; echo "${groups[*]:-}")
   dotnet "$GENERATOR" gateway "https://127.0.0.1:$https_port" rooms="$ROOMS" size="$SIZE" seconds="$SECONDS_PER_RUN" \
-    p99="$P99_BOUND" past="$PAST" warmup=$((2 * n)) warmup_seconds=6 label="$label" ${cpu_groups:+cpu="$cpu_groups"} \
+    p99="$P99_BOUND" past="$PAST" warmup=$((WARMUP_ROOMS * n)) warmup_seconds="$WARMUP_SECONDS" label="$label" ${cpu_groups:+cpu="$cpu_groups"} \
     ${capped_groups:+capped="$capped_groups" budget="$cores"} | tee -a "$WORK/rows" \
     || echo "| $label | the generator failed (exit $?) |" | tee -a "$WORK/rows"
   stop_all
