@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -10,6 +11,12 @@ namespace WeCompany.Bench.Signaling;
 
 internal sealed record FanOutResult(long Offered, double DeliveredPerSecond, double P50, double P99, int FrameBytes)
 {
+    /// <summary>Rooms per node that answered their sockets (X-WeCompany-Node), e.g. "node1 4 · node2 3".</summary>
+    public string RoomsPerNode { get; init; } = "";
+
+    /// <summary>CPU used in the measuring window (<see cref="CgroupCpu"/>), when asked for.</summary>
+    public string Cpu { get; init; } = "";
+
     public string Row(int rooms, string target) => string.Create(CultureInfo.InvariantCulture,
         $"| {rooms} | {target} | {Offered} | {DeliveredPerSecond:F0} | {P50:F2} | {P99:F2} | {FrameBytes} |");
 }
@@ -38,9 +45,15 @@ internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
 
     private BenchMeetings Meetings => field ??= new BenchMeetings(_http);
 
-    private sealed class Client(ClientWebSocket socket)
+    /// <summary>Later runs use the users registered so far before registering more (<see cref="BenchMeetings.ReuseUsers"/>).</summary>
+    public void ReuseUsers() => Meetings.ReuseUsers();
+
+    private sealed class Client(ClientWebSocket socket, string node = "")
     {
         public ClientWebSocket Socket => socket;
+
+        /// <summary>The node that accepted the socket (its X-WeCompany-Node header), behind a gateway.</summary>
+        public string Node => node;
 
         public int FirstFrameBytes;
     }
@@ -50,8 +63,11 @@ internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
     {
         var socket = new ClientWebSocket();
         socket.Options.RemoteCertificateValidationCallback = TrustLoopback(signalingBase);
+        socket.Options.CollectHttpResponseDetails = true;
         var ws = signalingBase.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
         await socket.ConnectAsync(new Uri($"{ws}://{signalingBase.Authority}/ws/signaling?token={Uri.EscapeDataString(seat.SessionToken)}&meeting_id={seat.MeetingId}&user_id={seat.UserId}&peer_id=p{seat.UserId}"), CancellationToken.None);
+        var node = socket.HttpResponseHeaders?.TryGetValue("X-WeCompany-Node", out var values) == true ? string.Join(",", values) : "";
+        socket.HttpResponseHeaders = null;
         await socket.SendAsync("{\"type\":4,\"payload\":{}}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
         var buffer = new byte[256 * 1024];
         while (true)
@@ -63,7 +79,7 @@ internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
             }
             if (buffer.AsSpan(0, length).IndexOf("\"type\":14"u8) >= 0)
             {
-                return new Client(socket);
+                return new Client(socket, node);
             }
         }
     }
@@ -87,7 +103,7 @@ internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
     }
 
     /// <summary>Rooms of <paramref name="size"/> sockets, each sending one chat per second; counts and times every delivery.</summary>
-    public async Task<FanOutResult> FanOutAsync(bool useSignaling, int rooms, int size, int seconds, int frameBytes)
+    public async Task<FanOutResult> FanOutAsync(bool useSignaling, int rooms, int size, int seconds, int frameBytes, CgroupCpu? cpu = null)
     {
         var clients = new List<Client>();
         for (var r = 0; r < rooms; r++)
@@ -114,9 +130,12 @@ internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
         var histogram = new LatencyHistogram();
         var measuring = 0;
         long delivered = 0;
+        // Deliveries per node that holds the receiving socket (one counter per node, shared by its sockets).
+        var byNode = clients.Select(c => c.Node).Distinct().ToDictionary(n => n, _ => new StrongBox<long>());
         using var stop = new CancellationTokenSource();
-        var receivers = clients.Select(c => Task.Run(async () =>
+        var receivers = clients.Select(c => (Client: c, Count: byNode[c.Node])).Select(r => Task.Run(async () =>
         {
+            var (c, nodeDelivered) = r;
             var buffer = new byte[256 * 1024];
             while (true)
             {
@@ -147,10 +166,12 @@ internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
                 if (Volatile.Read(ref measuring) == 1)
                 {
                     Interlocked.Increment(ref delivered);
+                    Interlocked.Increment(ref nodeDelivered.Value);
                     histogram.Record(Stopwatch.GetElapsedTime(sentAt, now));
                 }
             }
         })).ToList();
+        cpu?.Cap();
         var senders = clients.Select((c, index) => Task.Run(async () =>
         {
             // Spread the sockets' sends evenly over each second.
@@ -176,12 +197,15 @@ internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
 
         await Task.Delay(TimeSpan.FromSeconds(2));
         Volatile.Write(ref measuring, 1);
+        cpu?.Start();
         var started = Stopwatch.GetTimestamp();
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         Volatile.Write(ref measuring, 0);
         var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var cpuUsed = cpu?.Stop() ?? "";
         await stop.CancelAsync();
         await Task.WhenAll(senders.Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default)));
+        cpu?.Lift();
         foreach (var c in clients)
         {
             if (useSignaling && c.Socket.State == WebSocketState.Open)
@@ -202,7 +226,14 @@ internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
         }
         await Task.WhenAll(receivers);
         var frame = clients.Select(c => c.FirstFrameBytes).FirstOrDefault(b => b > 0);
-        return new FanOutResult((long)rooms * size * size, delivered / elapsed, histogram.Percentile(0.5), histogram.Percentile(0.99), frame);
+        // Every socket of a room goes to one node (the gateway hashes meeting_id); the room's first socket names it.
+        var perNode = clients.Where((_, index) => index % size == 0).GroupBy(c => c.Node).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{(g.Key.Length == 0 ? "?" : g.Key)} {g.Count()} ({byNode[g.Key].Value / elapsed:F0}/s)"));
+        return new FanOutResult((long)rooms * size * size, delivered / elapsed, histogram.Percentile(0.5), histogram.Percentile(0.99), frame)
+        {
+            RoomsPerNode = string.Join(" · ", perNode),
+            Cpu = cpuUsed,
+        };
     }
 
     /// <summary>Connect → join-room → room-info for a newcomer to a room of <paramref name="size"/>, one at a time.</summary>

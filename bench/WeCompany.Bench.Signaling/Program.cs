@@ -19,14 +19,9 @@ switch (mode)
 
 if (mode == "gateway")
 {
-    // "gateway <base url> [rooms=6] [seconds=6]": fan-out through an already running gateway (bench/cluster/run.sh).
-    var gatewayOptions = args.Skip(2).Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
-    var gateway = new LoadGenerator(new Uri(args[1]), 0);
-    var gatewayRooms = int.Parse(gatewayOptions.GetValueOrDefault("rooms") ?? "6", CultureInfo.InvariantCulture);
-    var gatewaySize = int.Parse(gatewayOptions.GetValueOrDefault("size") ?? "100", CultureInfo.InvariantCulture);
-    var gatewaySeconds = int.Parse(gatewayOptions.GetValueOrDefault("seconds") ?? "6", CultureInfo.InvariantCulture);
-    var result = await gateway.FanOutAsync(useSignaling: true, gatewayRooms, gatewaySize, gatewaySeconds, frameBytes: 0);
-    Console.WriteLine(result.Row(gatewayRooms, gatewayOptions.GetValueOrDefault("label") ?? "gateway"));
+    // "gateway <base url> [rooms=6 | rooms=2,4,6] [size=100] [seconds=6] [p99=500] [cpu=group,...]": fan-out
+    // through an already running gateway (bench/cluster/run.sh); see GatewaySteps.
+    await GatewaySteps.RunAsync(new Uri(args[1]), args.Skip(2).Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]));
     return;
 }
 
