@@ -107,11 +107,8 @@ public sealed class ClusterBusReplayTests
     public async Task AMessageHeardLiveIsHandledOnceWhenTheReplayAfterAReconnectCarriesItToo()
     {
         await using var cluster = await ClusterPair.StartAsync();
-        var alice = await ClusterPair.UserAsync(cluster.A);
-        var bob = await ClusterPair.UserAsync(cluster.B);
-        await using var onA = await ClusterPair.ConnectTcpAsync(cluster.A, alice);
-        await using var onB = await ClusterPair.ConnectTcpAsync(cluster.B, bob);
-        await ClusterPair.ReachableAsync(cluster.A, bob);
+        await using var users = await cluster.TcpUsersAsync();
+        var (alice, bob, onA, onB) = users;
         var bus = cluster.B.Service<ClusterBus>();
 
         await onA.SendAsync(FrameType.Text, ClusterPair.Id(bob), "before the reconnect"u8.ToArray());

@@ -91,6 +91,18 @@ public sealed class ClusterPair : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="node"/> can route TCP frames to <paramref name="user"/> (registered elsewhere).</summary>
+    /// <summary>Alice on node A and Bob on node B, each connected over TCP and reachable from the other's node.</summary>
+    public async Task<TcpUsers> TcpUsersAsync()
+    {
+        var alice = await UserAsync(A);
+        var bob = await UserAsync(B);
+        var onA = await ConnectTcpAsync(A, alice);
+        var onB = await ConnectTcpAsync(B, bob);
+        await ReachableAsync(A, bob);
+        await ReachableAsync(B, alice);
+        return new TcpUsers(alice, bob, onA, onB);
+    }
+
     public static Task ReachableAsync(TestServer node, TestUser user) =>
         Eventually.TrueAsync(() => node.Service<TcpServer>().IsReachable(user.Id), $"{user.Username} is reachable from {node.BaseAddress}");
 
@@ -112,5 +124,15 @@ public sealed class ClusterPair : IAsyncDisposable
     {
         await B.DisposeAsync();
         await A.DisposeAsync();
+    }
+}
+
+/// <summary>Two TCP protocol users on different nodes of a <see cref="ClusterPair"/>; disposing closes both connections.</summary>
+public sealed record TcpUsers(TestUser Alice, TestUser Bob, RawTcpClient OnA, RawTcpClient OnB) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await OnA.DisposeAsync();
+        await OnB.DisposeAsync();
     }
 }

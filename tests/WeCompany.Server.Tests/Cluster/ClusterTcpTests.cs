@@ -18,12 +18,8 @@ public sealed class ClusterTcpTests
     public async Task TextBetweenUsersOnDifferentNodesArrivesBothWays()
     {
         await using var cluster = await ClusterPair.StartAsync();
-        var alice = await ClusterPair.UserAsync(cluster.A);
-        var bob = await ClusterPair.UserAsync(cluster.B);
-        await using var onA = await ClusterPair.ConnectTcpAsync(cluster.A, alice);
-        await using var onB = await ClusterPair.ConnectTcpAsync(cluster.B, bob);
-        await ClusterPair.ReachableAsync(cluster.A, bob);
-        await ClusterPair.ReachableAsync(cluster.B, alice);
+        await using var users = await cluster.TcpUsersAsync();
+        var (alice, bob, onA, onB) = users;
 
         await onA.SendAsync(FrameType.Text, ClusterPair.Id(bob), "hello from A"u8.ToArray());
         var atB = await onB.ExpectAsync(FrameType.Text);
@@ -40,11 +36,8 @@ public sealed class ClusterTcpTests
     public async Task ATextOverTheNotifyLimitGoesThroughTheTableAndArrivesWhole()
     {
         await using var cluster = await ClusterPair.StartAsync();
-        var alice = await ClusterPair.UserAsync(cluster.A);
-        var bob = await ClusterPair.UserAsync(cluster.B);
-        await using var onA = await ClusterPair.ConnectTcpAsync(cluster.A, alice);
-        await using var onB = await ClusterPair.ConnectTcpAsync(cluster.B, bob);
-        await ClusterPair.ReachableAsync(cluster.A, bob);
+        await using var users = await cluster.TcpUsersAsync();
+        var (alice, bob, onA, onB) = users;
         var before = cluster.A.Service<ClusterBus>().LargeMessages;
         var text = string.Concat(Enumerable.Range(0, 1200).Select(i => $"{i % 10}字节"));
         Assert.True(Encoding.UTF8.GetByteCount(text) > 8 * 1024);
@@ -59,12 +52,8 @@ public sealed class ClusterTcpTests
     public async Task ACallBetweenNodesRingsAcceptsRelaysMediaBothWaysAndEnds()
     {
         await using var cluster = await ClusterPair.StartAsync();
-        var alice = await ClusterPair.UserAsync(cluster.A);
-        var bob = await ClusterPair.UserAsync(cluster.B);
-        await using var caller = await ClusterPair.ConnectTcpAsync(cluster.A, alice);
-        await using var callee = await ClusterPair.ConnectTcpAsync(cluster.B, bob);
-        await ClusterPair.ReachableAsync(cluster.A, bob);
-        await ClusterPair.ReachableAsync(cluster.B, alice);
+        await using var users = await cluster.TcpUsersAsync();
+        var (alice, bob, caller, callee) = users;
 
         await caller.SendAsync(FrameType.CallRequest, ClusterPair.Id(bob), Json(new CallRequestBody(true)));
         var ringing = await caller.ExpectAsync(FrameType.CallRequest);
