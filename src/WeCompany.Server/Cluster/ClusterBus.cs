@@ -43,10 +43,14 @@ public sealed class ClusterBus : IAsyncDisposable
     // One statement per run of control messages: store them, then notify each row in id order, which is the queue's
     // order (pg_notify is volatile, so it runs after the sort). The notification is the envelope with its id in front
     // ({"id":N,...}; nodes of the previous version ignore the field), or "@N" when that would not fit NOTIFY.
+    // Each message carries the key its publisher chose: a retry of a batch PostgreSQL committed without answering
+    // conflicts on every key, so nothing is stored or notified twice.
     private const string PublishSql = """
         WITH ins AS (
-            INSERT INTO cluster_messages (channel, payload, created_at)
-            SELECT m.channel, m.payload, $3 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS m(channel, payload, n) ORDER BY m.n
+            INSERT INTO cluster_messages (channel, payload, created_at, publish_key)
+            SELECT m.channel, m.payload, $3, m.publish_key
+            FROM unnest($1::text[], $2::text[], $5::uuid[]) WITH ORDINALITY AS m(channel, payload, publish_key, n) ORDER BY m.n
+            ON CONFLICT (publish_key) DO NOTHING
             RETURNING id, channel, payload)
         SELECT pg_notify(channel, CASE WHEN octet_length(payload) <= $4 THEN '{"id":' || id || ',' || substr(payload, 2) ELSE '@' || id END)
         FROM ins ORDER BY id
@@ -151,7 +155,8 @@ public sealed class ClusterBus : IAsyncDisposable
     public bool Publish<T>(string? toNode, string kind, T body, bool droppable = false)
     {
         var payload = JsonSerializer.Serialize(new Envelope<T>(kind, NodeId, body), WireJson.Options);
-        var item = new Outgoing(toNode is null ? BroadcastChannel : ChannelOf(toNode), payload, Durable: !droppable);
+        var item = new Outgoing(toNode is null ? BroadcastChannel : ChannelOf(toNode), payload, Durable: !droppable,
+            Key: droppable ? default : Guid.CreateVersion7());
         if (_outgoing.Writer.TryWrite(item))
         {
             return true;
@@ -413,10 +418,12 @@ public sealed class ClusterBus : IAsyncDisposable
             }
             var channels = new string[end - start];
             var payloads = new string[end - start];
+            var keys = new Guid[end - start];
             for (var i = start; i < end; i++)
             {
                 channels[i - start] = items[i].Channel;
                 payloads[i - start] = items[i].Payload;
+                keys[i - start] = items[i].Key;
                 if (Encoding.UTF8.GetByteCount(items[i].Payload) > _options.MaxNotifyBytes)
                 {
                     large++;
@@ -424,7 +431,7 @@ public sealed class ClusterBus : IAsyncDisposable
             }
             batch.BatchCommands.Add(new NpgsqlBatchCommand(PublishSql)
             {
-                Parameters = { new() { Value = channels }, new() { Value = payloads }, new() { Value = now }, new() { Value = _options.MaxNotifyBytes } },
+                Parameters = { new() { Value = channels }, new() { Value = payloads }, new() { Value = now }, new() { Value = _options.MaxNotifyBytes }, new() { Value = keys } },
             });
             start = end;
         }
@@ -495,7 +502,8 @@ public sealed class ClusterBus : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private readonly record struct Outgoing(string Channel, string Payload, bool Durable);
+    /// <summary>A queued message; <paramref name="Key"/> identifies a control message across publish retries.</summary>
+    private readonly record struct Outgoing(string Channel, string Payload, bool Durable, Guid Key);
 
     private sealed record Envelope<T>(string Kind, string From, T Body);
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using Npgsql;
 using WeCompany.Protocol.Rest;
 using WeCompany.Protocol.Tcp;
@@ -122,6 +123,37 @@ public sealed class ClusterBusReplayTests
 
         // The replay was queued before anything published later: a second copy would have come first.
         Assert.Equal("after the reconnect", (await onB.ExpectAsync(FrameType.Text)).Text);
+    }
+
+    [Fact]
+    public async Task ATextWhosePublishWasCommittedButNeverAnsweredArrivesOnce()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        await using var proxy = new AnswerLosingProxy(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, postgres.Port));
+        // Node A reaches PostgreSQL through the proxy; node B directly.
+        await using var cluster = await ClusterPair.StartAsync(onlyA: database => new()
+        {
+            ["Storage:ConnectionString"] = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString,
+        });
+        await using var users = await cluster.TcpUsersAsync();
+        var (alice, bob, onA, onB) = users;
+        var publisher = cluster.A.Service<ClusterBus>();
+        var retries = publisher.PublishRetries;
+        // The bus carries the text as base64 inside the stored payload: a length of a multiple of three and no '+'
+        // or '/' keep it a plain run of bytes for the proxy to recognise.
+        var text = "exactly once, across a lost answer";
+        var marker = Convert.ToBase64String(Encoding.UTF8.GetBytes(text[..33]));
+        Assert.DoesNotContain('+', marker);
+        Assert.DoesNotContain('/', marker);
+
+        proxy.LoseTheAnswerTo(Encoding.ASCII.GetBytes(marker));
+        await onA.SendAsync(FrameType.Text, ClusterPair.Id(bob), Encoding.UTF8.GetBytes(text));
+
+        Assert.Equal(text, (await onB.ExpectAsync(FrameType.Text)).Text);
+        await Eventually.TrueAsync(() => proxy.Cuts == 1 && publisher.PublishRetries > retries, "node A lost the answer and published again");
+        await onA.SendAsync(FrameType.Text, ClusterPair.Id(bob), "next"u8.ToArray());
+        // The retry was sent before the next message: a second copy would have come first.
+        Assert.Equal("next", (await onB.ExpectAsync(FrameType.Text)).Text);
     }
 
     [Fact]

@@ -57,11 +57,19 @@ public sealed class ClusterPair : IAsyncDisposable
         return settings;
     }
 
-    /// <summary>Starts node A, then node B (one after the other: the first applies the migrations).</summary>
-    public static async Task<ClusterPair> StartAsync(Dictionary<string, string?>? extra = null)
+    /// <summary>
+    /// Starts node A, then node B (one after the other: the first applies the migrations); <paramref name="onlyA"/>
+    /// is applied to node A after <paramref name="extra"/>.
+    /// </summary>
+    public static async Task<ClusterPair> StartAsync(Dictionary<string, string?>? extra = null, Func<PostgresDatabase, Dictionary<string, string?>>? onlyA = null)
     {
         var database = await PostgresServer.CreateDatabaseAsync();
-        var a = await TestServer.StartAsync(Settings("node-a", extra), database);
+        var settingsOfA = Settings("node-a", extra);
+        foreach (var (key, value) in onlyA?.Invoke(database) ?? [])
+        {
+            settingsOfA[key] = value;
+        }
+        var a = await TestServer.StartAsync(settingsOfA, database);
         try
         {
             var b = await TestServer.StartAsync(Settings("node-b", extra), database);
