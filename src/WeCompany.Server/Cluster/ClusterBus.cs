@@ -72,6 +72,7 @@ public sealed class ClusterBus : IAsyncDisposable
     private readonly Channel<Outgoing> _outgoing;
     private readonly Channel<BusIncoming> _incoming = Channel.CreateUnbounded<BusIncoming>(new UnboundedChannelOptions { SingleReader = true });
     private readonly RecentIds _recent = new(RecentIdCapacity);
+    private int _waitingWriters;
     private readonly List<BusIncoming> _held = [];
     private readonly Dictionary<string, Func<BusMessage, CancellationToken, ValueTask>> _handlers = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
@@ -166,8 +167,32 @@ public sealed class ClusterBus : IAsyncDisposable
             _dropped.Increment();
             return false;
         }
-        _ = _outgoing.Writer.WriteAsync(item, _stopping.Token).AsTask();
+        // Waiting writers are bounded too: as many as the queue holds. Past that PostgreSQL has been away long
+        // enough for the retention to run out anyway, and memory must not grow with what clients keep sending.
+        if (Interlocked.Increment(ref _waitingWriters) > _options.MaxQueuedMessages)
+        {
+            Interlocked.Decrement(ref _waitingWriters);
+            _failed.Increment();
+            return false;
+        }
+        _ = WaitForRoomAsync(item);
         return true;
+    }
+
+    private async Task WaitForRoomAsync(Outgoing item)
+    {
+        try
+        {
+            await _outgoing.Writer.WriteAsync(item, _stopping.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        {
+            _failed.Increment();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waitingWriters);
+        }
     }
 
     /// <summary>Starts listening and publishing; waits (bounded) for the first LISTEN so a started node hears its peers.</summary>

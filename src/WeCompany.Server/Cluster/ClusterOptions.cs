@@ -25,7 +25,8 @@ public sealed class ClusterOptions : IValidatableObject
     [Range(0, 3600)]
     public double DrainTimeoutSeconds { get; set; } = 30;
 
-    // Outgoing bus messages waiting for PostgreSQL; beyond it media is dropped and control waits.
+    // Outgoing bus messages waiting for PostgreSQL; beyond it media is dropped and control waits, up to as many
+    // again; control beyond that fails and is counted (wecompany_cluster_bus_publish_failures_total).
     [Range(16, 1_000_000)]
     public int MaxQueuedMessages { get; set; } = 8192;
 

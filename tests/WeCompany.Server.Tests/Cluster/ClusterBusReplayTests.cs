@@ -70,25 +70,11 @@ public sealed class ClusterBusReplayTests
         var publisher = cluster.A.Service<ClusterBus>();
         var (retries, failures) = (publisher.PublishRetries, publisher.PublishFailures);
 
-        // From the maintenance database: PostgreSQL will not close the database a session is connected to.
-        var settings = new NpgsqlConnectionStringBuilder(cluster.Database.ConnectionString);
-        var database = settings.Database!;
-        settings.Database = "postgres";
-        settings.Pooling = false;
-        await using var admin = new NpgsqlConnection(settings.ConnectionString);
-        await admin.OpenAsync().WaitAsync(ClusterPair.Wait);
-        // Every node's connections die and new ones are refused, as while PostgreSQL restarts.
-        await ExecuteAsync(admin, $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS false");
-        try
+        await using (await RefuseConnectionsAsync(cluster))
         {
-            await ExecuteAsync(admin, $"SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '{database}'");
             await cluster.A.Service<IMeetingEventBus>().PublishAsync(new ParticipantKicked(meeting.Id, guest.Id, meeting.Host.Id), CancellationToken.None).AsTask().WaitAsync(ClusterPair.Wait);
             // Past the three retries after which the bus used to drop the batch.
             await Eventually.TrueAsync(() => publisher.PublishRetries >= retries + 4, "node A retried the publish four times");
-        }
-        finally
-        {
-            await ExecuteAsync(admin, $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS true");
         }
 
         var notice = await socket.WaitForAsync(13);
@@ -96,6 +82,52 @@ public sealed class ClusterBusReplayTests
         var (code, _) = await socket.WaitForCloseAsync();
         Assert.Equal(4002, code);
         Assert.Equal(failures, publisher.PublishFailures);
+    }
+
+    [Fact]
+    public async Task ControlMessagesBeyondWhatTheQueueHoldsFailAndAreCountedWhilePostgreSqlIsAway()
+    {
+        await using var cluster = await ClusterPair.StartAsync(new() { ["Cluster:MaxQueuedMessages"] = "16" });
+        var publisher = cluster.A.Service<ClusterBus>();
+        var (sent, failures) = (publisher.MessagesSent, publisher.PublishFailures);
+        int accepted;
+
+        await using (await RefuseConnectionsAsync(cluster))
+        {
+            accepted = Enumerable.Range(0, 100).Count(i => publisher.Publish(null, "test.unhandled", new { i }));
+            // Up to 16 in the batch the publisher retries, 16 queued, 16 waiting for room: the rest fail at once.
+            Assert.InRange(accepted, 32, 48);
+            Assert.Equal(failures + 100 - accepted, publisher.PublishFailures);
+        }
+
+        await Eventually.TrueAsync(() => publisher.MessagesSent == sent + accepted, "node A sent every accepted message once PostgreSQL was back");
+        Assert.Equal(failures + 100 - accepted, publisher.PublishFailures);
+    }
+
+    /// <summary>
+    /// Ends every connection to the cluster's database and refuses new ones, as while PostgreSQL restarts, until disposed.
+    /// Runs from the maintenance database: PostgreSQL will not close the database a session is connected to.
+    /// </summary>
+    private static async Task<IAsyncDisposable> RefuseConnectionsAsync(ClusterPair cluster)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(cluster.Database.ConnectionString);
+        var database = settings.Database!;
+        settings.Database = "postgres";
+        settings.Pooling = false;
+        var admin = new NpgsqlConnection(settings.ConnectionString);
+        await admin.OpenAsync().WaitAsync(ClusterPair.Wait);
+        await ExecuteAsync(admin, $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS false");
+        await ExecuteAsync(admin, $"SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '{database}'");
+        return new Restore(admin, database);
+    }
+
+    private sealed record Restore(NpgsqlConnection Admin, string Database) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await ExecuteAsync(Admin, $"ALTER DATABASE \"{Database}\" ALLOW_CONNECTIONS true");
+            await Admin.DisposeAsync();
+        }
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
