@@ -19,7 +19,7 @@ public static class ServerProgram
             return 2;
         }
 
-        WebApplication app;
+        WebApplication? app = null;
         try
         {
             app = ServerHost.Build(parsed.Settings, parsed.ConfigFile);
@@ -28,6 +28,14 @@ public static class ServerProgram
         catch (Exception e) when (e is InvalidOperationException or OptionsValidationException or IOException)
         {
             Console.Error.WriteLine("error: the server could not start: " + e.Message);
+            return 1;
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            // Unreachable, refusing, or a bad database: the message names the host and the cause, never the password.
+            var provider = app?.Services.GetService<IOptions<Storage.StorageOptions>>()?.Value.Provider;
+            Console.Error.WriteLine($"error: the server could not start: the database ({provider}) failed: {e.Message}" +
+                (e.InnerException is { } inner ? " (" + inner.Message + ")" : ""));
             return 1;
         }
         var http = app.Services.GetRequiredService<IOptions<Http.HttpOptions>>().Value;

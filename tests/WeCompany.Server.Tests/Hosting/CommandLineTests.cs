@@ -26,10 +26,16 @@ public sealed class CommandLineTests
     [InlineData("--config", "/nonexistent/file.json")]
     public void BadOptionsAreErrors(params string[] args) => Assert.NotNull(ServerCommandLine.Parse(args).Error);
 
-    private static async Task<(int Code, string Out, string Err)> RunServerAsync(params string[] args)
+    private static Task<(int Code, string Out, string Err)> RunServerAsync(params string[] args) => RunServerAsync(new Dictionary<string, string>(), args);
+
+    private static async Task<(int Code, string Out, string Err)> RunServerAsync(Dictionary<string, string> environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "WeCompanyServer.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
         info.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
@@ -58,5 +64,29 @@ public sealed class CommandLineTests
         Assert.Equal(2, code);
         Assert.Contains("unknown option '--frobnicate'", stderr, StringComparison.Ordinal);
         Assert.Contains("Usage:", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnreachableDatabaseIsOneClearLineAndExitCodeOneWithoutThePassword()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        var dataDir = Directory.CreateTempSubdirectory("wecompany-test-").FullName;
+        var environment = new Dictionary<string, string>
+        {
+            ["WECOMPANY_Storage__Provider"] = "postgres",
+            ["WECOMPANY_Storage__ConnectionString"] = $"Host=127.0.0.1;Port={port};Username=wecompany;Password=hunter2-secret;Database=wecompany;Timeout=5",
+        };
+
+        var (code, stdout, stderr) = await RunServerAsync(environment, "--data-dir", dataDir, "--http-port", "0", "-p", "0", "--media-port", "0");
+
+        Assert.Equal(1, code);
+        Assert.Contains("error: the server could not start: the database (postgres) failed: Failed to connect to 127.0.0.1:" + port, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2-secret", stdout + stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("WeCompany is running", stdout, StringComparison.Ordinal);
     }
 }
