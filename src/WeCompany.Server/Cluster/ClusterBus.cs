@@ -34,6 +34,10 @@ public sealed class ClusterBus : IAsyncDisposable
     // whose created_at was taken just before a slow commit.
     private static readonly TimeSpan ReplayMargin = TimeSpan.FromSeconds(5);
 
+    // The longest a dead listening connection goes unnoticed: Npgsql's keepalive query every 5 s of silence, then
+    // the TCP retransmissions of that query. A reconnect within the retention minus this is certainly covered.
+    private static readonly TimeSpan LossDetection = TimeSpan.FromSeconds(30);
+
     // Ids remembered to skip a second copy (live and replayed): far more than a margin plus an outage carry.
     private const int RecentIdCapacity = 65_536;
 
@@ -138,9 +142,22 @@ public sealed class ClusterBus : IAsyncDisposable
 
     /// <summary>
     /// Raised after the listener reconnected and queued the messages it missed (those still in cluster_messages:
-    /// <see cref="ClusterOptions.MessageRetentionSeconds"/>); media sent meanwhile is lost.
+    /// <see cref="ClusterOptions.MessageRetentionSeconds"/>); media sent meanwhile is lost. The argument is false
+    /// when the gap reached back further than the log is kept: messages may be missing, and state the bus carries
+    /// must be read again from the store.
     /// </summary>
-    public event Action? Reconnected;
+    public event Action<bool>? Reconnected;
+
+    /// <summary>
+    /// Does a log kept <paramref name="retentionSeconds"/> still hold every message the listener may have missed?
+    /// It heard everything until <paramref name="heardAtMs"/>, and its connection stopped delivering at some moment
+    /// before its failure was seen at <paramref name="lostAtMs"/>, at most <see cref="LossDetection"/> before.
+    /// </summary>
+    internal static bool LogCovers(long heardAtMs, long lostAtMs, long nowMs, double retentionSeconds)
+    {
+        var stoppedNoEarlierThan = Math.Max(heardAtMs, lostAtMs - (long)LossDetection.TotalMilliseconds);
+        return stoppedNoEarlierThan - (long)ReplayMargin.TotalMilliseconds >= nowMs - (long)(retentionSeconds * 1000);
+    }
 
     /// <summary>The channel a node listens on: a hash, so any node id makes a valid, short identifier.</summary>
     public static string ChannelOf(string nodeId) =>
@@ -226,6 +243,7 @@ public sealed class ClusterBus : IAsyncDisposable
     {
         var backoff = TimeSpan.FromMilliseconds(250);
         var everConnected = false;
+        long lostAt = 0;
         while (!ct.IsCancellationRequested)
         {
             try
@@ -241,21 +259,23 @@ public sealed class ClusterBus : IAsyncDisposable
                 {
                     await listen.ExecuteNonQueryAsync(ct);
                 }
+                var covered = true;
                 if (everConnected)
                 {
                     // After LISTEN: a message committed from now on is notified, one committed before is in the table;
                     // one in both is dispatched once (by id).
-                    await ReplayAsync(connection, ct);
+                    covered = await ReplayAsync(connection, lostAt, ct);
                 }
                 Volatile.Write(ref _heardAt, listeningFrom);
                 Release();
                 if (everConnected)
                 {
                     _reconnects.Increment();
-                    ClusterLog.BusReconnected(_logger, NodeId);
-                    Reconnected?.Invoke();
+                    ClusterLog.BusReconnected(_logger, NodeId, covered);
+                    Reconnected?.Invoke(covered);
                 }
                 everConnected = true;
+                lostAt = 0;
                 backoff = TimeSpan.FromMilliseconds(250);
                 _listening.TrySetResult();
                 while (true)
@@ -271,6 +291,10 @@ public sealed class ClusterBus : IAsyncDisposable
             {
                 // What was held arrived: dispatch it. The time last heard stays put, so the next replay covers the gap.
                 Release();
+                if (everConnected && lostAt == 0)
+                {
+                    lostAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                }
                 ClusterLog.BusListenFailed(_logger, backoff.TotalMilliseconds, e);
                 try
                 {
@@ -503,9 +527,12 @@ public sealed class ClusterBus : IAsyncDisposable
     }
 
     /// <summary>Queues the stored messages of this node's channels since it last heard anything (minus a margin).</summary>
-    private async Task ReplayAsync(NpgsqlConnection connection, CancellationToken ct)
+    /// <summary>Queues what the log holds since before the listener last heard everything; false when the log may have lost some.</summary>
+    private async Task<bool> ReplayAsync(NpgsqlConnection connection, long lostAt, CancellationToken ct)
     {
-        var since = Volatile.Read(ref _heardAt) - (long)ReplayMargin.TotalMilliseconds;
+        var heardAt = Volatile.Read(ref _heardAt);
+        var since = heardAt - (long)ReplayMargin.TotalMilliseconds;
+        var covered = LogCovers(heardAt, lostAt, _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.MessageRetentionSeconds);
         await using var command = new NpgsqlCommand(ReplaySql, connection)
         {
             Parameters = { new() { Value = OwnChannel }, new() { Value = BroadcastChannel }, new() { Value = since } },
@@ -515,6 +542,7 @@ public sealed class ClusterBus : IAsyncDisposable
         {
             _incoming.Writer.TryWrite(new BusIncoming(reader.GetInt64(0), reader.GetString(1), Replayed: true));
         }
+        return covered;
     }
 
     public async ValueTask DisposeAsync()

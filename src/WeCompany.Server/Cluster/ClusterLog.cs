@@ -5,8 +5,8 @@ internal static partial class ClusterLog
     [LoggerMessage(EventId = 9001, Level = LogLevel.Warning, Message = "Cluster bus listener lost PostgreSQL; retrying in {DelayMs} ms")]
     public static partial void BusListenFailed(ILogger logger, double delayMs, Exception exception);
 
-    [LoggerMessage(EventId = 9002, Level = LogLevel.Information, Message = "Cluster bus listener of node {NodeId} reconnected")]
-    public static partial void BusReconnected(ILogger logger, string nodeId);
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Information, Message = "Cluster bus listener of node {NodeId} reconnected; the log covered the gap: {Covered}")]
+    public static partial void BusReconnected(ILogger logger, string nodeId, bool covered);
 
     [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "A cluster bus message could not be handled")]
     public static partial void BusDispatchFailed(ILogger logger, Exception exception);

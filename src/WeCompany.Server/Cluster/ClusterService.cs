@@ -37,7 +37,7 @@ internal sealed class ClusterService(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await bus.StartAsync(cancellationToken);
-        bus.Reconnected += () => _ = ReloadQuietlyAsync();
+        bus.Reconnected += covered => _ = ReloadQuietlyAsync(reconcileRooms: !covered);
         _loops.Add(presence.RunWriterAsync(_stopping.Token));
         _loops.Add(rooms.RunAsync(_stopping.Token));
         await BeatAsync(cancellationToken);
@@ -139,11 +139,19 @@ internal sealed class ClusterService(
         }
     }
 
-    private async Task ReloadQuietlyAsync()
+    /// <summary>
+    /// After the bus listener reconnected: presence is read again; when the gap outlasted the bus's log, moderation
+    /// may have been missed too, so every local room is checked against the meetings store.
+    /// </summary>
+    private async Task ReloadQuietlyAsync(bool reconcileRooms)
     {
         try
         {
             await presence.ReloadAsync(_stopping.Token);
+            if (reconcileRooms)
+            {
+                await hub.ReconcileRoomsAsync(_stopping.Token);
+            }
         }
         catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or IOException or InvalidOperationException or OperationCanceledException)
         {

@@ -22,4 +22,7 @@ internal static partial class SignalingLog
 
     [LoggerMessage(7, LogLevel.Error, "Handling meeting event {Event} failed")]
     public static partial void EventFault(ILogger logger, string @event, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Information, "Rooms reconciled with the meetings store: {Rooms} rooms, {Sessions} sessions checked, {Changed} changed")]
+    public static partial void Reconciled(ILogger logger, int rooms, int sessions, int changed);
 }

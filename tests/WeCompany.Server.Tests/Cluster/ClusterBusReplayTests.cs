@@ -189,6 +189,73 @@ public sealed class ClusterBusReplayTests
     }
 
     [Fact]
+    public async Task AfterAGapLongerThanTheLogTheRoomFollowsTheStoreForRemovalsAndRoles()
+    {
+        // The shortest log the options allow: any reconnect reaches back further than it.
+        await using var cluster = await ClusterPair.StartAsync(new() { ["Cluster:MessageRetentionSeconds"] = "5" });
+        var meeting = await SignalingMeeting.CreateAsync(cluster.B);
+        var guest = await meeting.ParticipantAsync();
+        var watcher = await meeting.ParticipantAsync();
+        var (host, _) = await meeting.JoinAsync(meeting.Host);
+        await using var _h = host;
+        var (removed, _) = await meeting.JoinAsync(guest);
+        await using var _r = removed;
+        var (demoted, _) = await meeting.JoinAsync(watcher);
+        await using var _d = demoted;
+
+        // A kick and a role change stored while their events were lost (pruned before node B's listener came back).
+        await using (var connection = new NpgsqlConnection(cluster.Database.ConnectionString))
+        {
+            await connection.OpenAsync().WaitAsync(ClusterPair.Wait);
+            await ExecuteAsync(connection, $"UPDATE meeting_participants SET kicked_at = 1, left_at = 1 WHERE meeting_id = {meeting.Id} AND user_id = {guest.Id}");
+            await ExecuteAsync(connection, $"UPDATE meeting_participants SET role = 'audience' WHERE meeting_id = {meeting.Id} AND user_id = {watcher.Id}");
+        }
+        await KillListenerAsync(cluster, cluster.B);
+
+        var notice = await removed.WaitForAsync(13);
+        Assert.Equal(ErrorCodes.KickedFromMeeting, notice.GetProperty("payload").GetProperty("code").GetInt32());
+        Assert.Equal(4002, (await removed.WaitForCloseAsync()).Code);
+        var info = await host.WaitForAsync(14, m => m.GetProperty("payload").GetProperty("reason").GetString() == "role-changed");
+        var entry = info.GetProperty("payload").GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == watcher.Id);
+        Assert.Equal("audience", entry.GetProperty("role").GetString());
+    }
+
+    [Fact]
+    public async Task AfterAGapLongerThanTheLogAMeetingEndedMeanwhileEndsItsRoom()
+    {
+        await using var cluster = await ClusterPair.StartAsync(new() { ["Cluster:MessageRetentionSeconds"] = "5" });
+        var meeting = await SignalingMeeting.CreateAsync(cluster.B);
+        var (host, _) = await meeting.JoinAsync(meeting.Host);
+        await using var _h = host;
+
+        await using (var connection = new NpgsqlConnection(cluster.Database.ConnectionString))
+        {
+            await connection.OpenAsync().WaitAsync(ClusterPair.Wait);
+            await ExecuteAsync(connection, $"UPDATE meetings SET status = 'ended' WHERE id = {meeting.Id}");
+        }
+        await KillListenerAsync(cluster, cluster.B);
+
+        var notice = await host.WaitForAsync(13);
+        Assert.Equal(ErrorCodes.MeetingEnded, notice.GetProperty("payload").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public void TheLogCoversAQuickReconnectEvenAfterLongSilenceButNotAnOutageLongerThanItIsKept()
+    {
+        const long now = 1_000_000_000;
+        // Heard a message 1 s ago, lost 0.5 s ago.
+        Assert.True(ClusterBus.LogCovers(now - 1_000, now - 500, now, 60));
+        // Nothing heard for an hour (a quiet cluster), the connection lost 1 s ago: it stopped delivering at most
+        // 30 s before that, and the log reaches back 60 s.
+        Assert.True(ClusterBus.LogCovers(now - 3_600_000, now - 1_000, now, 60));
+        // Away for 40 s after an hour of silence: it may have stopped 70 s ago, further back than the log.
+        Assert.False(ClusterBus.LogCovers(now - 3_600_000, now - 40_000, now, 60));
+        // Away for 40 s, but a message was heard 41 s ago: 46 s with the margin, inside the 60 s.
+        Assert.True(ClusterBus.LogCovers(now - 41_000, now - 40_000, now, 60));
+        Assert.False(ClusterBus.LogCovers(now - 56_000, now - 55_000, now, 60));
+    }
+
+    [Fact]
     public void ANotificationGivesItsIdAndKeepsTheEnvelopeWholeWhateverItsForm()
     {
         var logged = BusIncoming.Parse("{\"id\":42,\"kind\":\"presence\",\"from\":\"node-a\",\"body\":{}}");
