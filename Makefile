@@ -5,7 +5,7 @@ DOTNET ?= dotnet
 CONFIG ?= Release
 DATA_DIR ?= ./data
 
-.PHONY: all publish run test bench web deps clean
+.PHONY: all publish run test bench cluster web deps clean
 
 all: publish
 
@@ -34,6 +34,10 @@ test:
 
 bench:
 	scripts/bench.sh
+
+# A throw-away three-node cluster on loopback (PostgreSQL, nginx with TLS, coturn): see docs/operations.md.
+cluster:
+	scripts/cluster-local.sh
 
 clean:
 	rm -rf bin artifacts src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj

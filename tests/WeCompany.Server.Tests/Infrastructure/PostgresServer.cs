@@ -7,7 +7,8 @@ namespace WeCompany.Server.Tests.Infrastructure;
 
 /// <summary>
 /// A PostgreSQL server from Debian's binaries for this test run: initdb in a temporary folder, listening on a
-/// free loopback port, stopped by its own pid when the test process exits. Each test asks for a fresh database.
+/// free loopback port, stopped by its own pid when the test process exits — by the process itself, or by a
+/// watchdog when the runner kills it — and its folder deleted. Each test asks for a fresh database.
 /// As root, the server runs as the 'postgres' user (PostgreSQL refuses to run as root).
 /// </summary>
 public sealed class PostgresServer
@@ -78,6 +79,7 @@ public sealed class PostgresServer
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new PostgresServer(process, folder, port);
+        StartWatchdog(process.Id, folder);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
@@ -113,6 +115,35 @@ public sealed class PostgresServer
         {
             // Best effort at exit.
         }
+    }
+
+    /// <summary>
+    /// The test runner ends its test host with a kill once the tests are done, so ProcessExit may never run: a
+    /// detached shell (its own session, its own pipes) waits for this process to be gone, then stops PostgreSQL
+    /// (fast shutdown, SIGKILL after 10 s) and deletes its folder. Without it every run left a server behind.
+    /// </summary>
+    private static void StartWatchdog(int postgres, string folder)
+    {
+        const string Script = """
+            while kill -0 "$0" 2>/dev/null; do sleep 1; done
+            kill -INT "$1" 2>/dev/null
+            i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+            kill -KILL "$1" 2>/dev/null
+            rm -rf "$2"
+            """;
+        var info = new ProcessStartInfo("setsid")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "sh", "-c", Script, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                 postgres.ToString(System.Globalization.CultureInfo.InvariantCulture), folder })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var watchdog = Process.Start(info)!;
     }
 
     private static string[] Wrap(bool asRoot, string program, string[] args) =>
