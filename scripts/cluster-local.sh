@@ -5,6 +5,7 @@
 #
 #   make cluster                       # or: scripts/cluster-local.sh
 #   NODES=2 GATEWAY_PORT=9443 scripts/cluster-local.sh
+#   WECOMPANY_CLUSTER_NO_BUILD=1 …   # use the server already built (the browser tests run it with no network)
 #
 # Ports (override with the variables): the gateway on https://127.0.0.1:$GATEWAY_PORT (8443) and
 # http://127.0.0.1:$GATEWAY_HTTP_PORT (8081, redirects); node i on HTTP 18080+i, TCP protocol 18880+i,
@@ -23,8 +24,10 @@ for tool in /usr/sbin/nginx /usr/bin/turnserver openssl; do
 done
 ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || { echo "cluster-local: PostgreSQL is missing: apt-get install postgresql" >&2; exit 1; }
 
-make --no-print-directory web
-dotnet build src/WeCompany.Server/WeCompany.Server.csproj -c Release -v quiet -nologo
+if [ "${WECOMPANY_CLUSTER_NO_BUILD:-0}" != 1 ]; then
+  make --no-print-directory web
+  dotnet build src/WeCompany.Server/WeCompany.Server.csproj -c Release -v quiet -nologo
+fi
 SERVER=$ROOT/src/WeCompany.Server/bin/Release/net10.0/WeCompanyServer.dll
 
 # shellcheck source=../bench/lib/postgres.sh

@@ -4,7 +4,8 @@
 # a network namespace with only loopback: Chromium sends ICE checks from the host's own interface address,
 # and there the only address is 127.0.0.1 (facts.md, "Keep WebRTC tests on loopback").
 # Pages use the server's SFU (the web client's default); e2e/mesh.test.mjs proves mesh mode with two pages
-# connected directly.
+# connected directly; e2e/cluster.test.mjs runs scripts/cluster-local.sh (three nodes, PostgreSQL, coturn, the
+# deployed nginx with TLS) in the same namespace and kills the node hosting the pages' meeting.
 #   WECOMPANY_E2E_MEDIA=mesh scripts/test-web-e2e.sh   # the meeting test's pages use mesh instead of the SFU
 #   WECOMPANY_E2E_TRACE=1 scripts/test-web-e2e.sh       # SDP and ICE events on the pages' consoles, SFU at debug
 # Screenshots, the server log and each page's console land in web/e2e/artifacts/.

@@ -61,9 +61,14 @@ function instrument(trace) {
   }, true);
 }
 
-/** One person: their own browser context (own storage, own devices) and page. */
-export async function openPerson(browser, baseUrl, name) {
-  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 }, permissions: ['camera', 'microphone'] });
+/**
+ * One person: their own browser context (own storage, own devices) and page. `selfSignedTls` accepts a gateway's
+ * self-signed certificate (the cluster test's nginx).
+ */
+export async function openPerson(browser, baseUrl, name, { selfSignedTls = false } = {}) {
+  const context = await browser.newContext({
+    baseURL: baseUrl, viewport: { width: 1280, height: 800 }, permissions: ['camera', 'microphone'], ignoreHTTPSErrors: selfSignedTls,
+  });
   context.setDefaultTimeout(15_000);
   await context.addInitScript(instrument, process.env.WECOMPANY_E2E_TRACE === '1');
   const page = await context.newPage();
