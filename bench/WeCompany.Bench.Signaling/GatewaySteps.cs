@@ -49,7 +49,7 @@ internal static class GatewaySteps
             var share = result.DeliveredPerSecond / result.Offered;
             var keepsUp = share >= KeepsUp && result.P99 <= bound;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {label} | {rooms} | {result.RoomsPerNode} | {result.Offered} | {result.DeliveredPerSecond:F0} | {100 * share:F0}% | {result.P50:F2} | {result.P99:F2} | {(keepsUp ? "yes" : "no")} | {result.Cpu} |"));
+                $"| {label} | {rooms} | {result.RoomsPerNode} | {result.Offered} | {result.DeliveredPerSecond:F0} | {100 * share:F0}% | {result.P50:F2} | {result.P99:F2} | {(keepsUp ? "yes" : "no")} | {result.ClosedByServer} | {result.Cpu} |"));
             behind = keepsUp ? 0 : behind + 1;
             if (behind >= past)
             {

@@ -17,6 +17,9 @@ internal sealed record FanOutResult(long Offered, double DeliveredPerSecond, dou
     /// <summary>CPU used in the measuring window (<see cref="CgroupCpu"/>), when asked for.</summary>
     public string Cpu { get; init; } = "";
 
+    /// <summary>Sockets the server closed during the run (slow consumers shed by an overloaded node); they stop counting.</summary>
+    public int ClosedByServer { get; init; }
+
     public string Row(int rooms, string target) => string.Create(CultureInfo.InvariantCulture,
         $"| {rooms} | {target} | {Offered} | {DeliveredPerSecond:F0} | {P50:F2} | {P99:F2} | {FrameBytes} |");
 }
@@ -130,6 +133,8 @@ internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
         var histogram = new LatencyHistogram();
         var measuring = 0;
         long delivered = 0;
+        // Sockets the server closed before the run ended: past its capacity a node sheds slow consumers (4004).
+        var closedByServer = 0;
         // Deliveries per node that holds the receiving socket (one counter per node, shared by its sockets).
         var byNode = clients.Select(c => c.Node).Distinct().ToDictionary(n => n, _ => new StrongBox<long>());
         using var stop = new CancellationTokenSource();
@@ -146,10 +151,14 @@ internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
                 }
                 catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
                 {
-                    return;
+                    length = -1;
                 }
                 if (length < 0)
                 {
+                    if (!stop.IsCancellationRequested)
+                    {
+                        Interlocked.Increment(ref closedByServer);
+                    }
                     return;
                 }
                 var now = Stopwatch.GetTimestamp();
@@ -233,6 +242,7 @@ internal sealed class LoadGenerator(Uri signalingBase, int baselinePort)
         {
             RoomsPerNode = string.Join(" · ", perNode),
             Cpu = cpuUsed,
+            ClosedByServer = closedByServer,
         };
     }
 

@@ -133,8 +133,8 @@ CONF
 caps="no CPU cap"; capped && caps="nodes capped at $NODE_CPU CPU each (CFS quota)"
 echo "# Cluster fan-out bench — $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, nginx TLS gateway, $caps, rooms of $SIZE, 1 chat/s per socket, ${SECONDS_PER_RUN} s windows, bound: delivered ≥ 95 % of offered and p99 ≤ $P99_BOUND ms"
 echo
-echo "| nodes × CPU | rooms | rooms per node | offered msg/s | delivered msg/s | delivered/offered | p50 ms | p99 ms | in bound | CPU cores used in the window |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| nodes × CPU | rooms | rooms per node | offered msg/s | delivered msg/s | delivered/offered | p50 ms | p99 ms | in bound | sockets closed by the server | CPU cores used in the window |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 LOADS=()
 labels=()
 node_label() { if capped; then echo "$1 × $2"; elif [ "$1" = 1 ]; then echo "1 node"; else echo "$1 nodes"; fi; }
