@@ -526,8 +526,10 @@ public sealed class ClusterBus : IAsyncDisposable
         }
     }
 
-    /// <summary>Queues the stored messages of this node's channels since it last heard anything (minus a margin).</summary>
-    /// <summary>Queues what the log holds since before the listener last heard everything; false when the log may have lost some.</summary>
+    /// <summary>
+    /// Queues the stored messages of this node's channels since it last heard anything (minus a margin); false when
+    /// the log may no longer hold all it missed (<see cref="LogCovers"/>).
+    /// </summary>
     private async Task<bool> ReplayAsync(NpgsqlConnection connection, long lostAt, CancellationToken ct)
     {
         var heardAt = Volatile.Read(ref _heardAt);
