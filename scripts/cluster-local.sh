@@ -32,6 +32,8 @@ SERVER=$ROOT/src/WeCompany.Server/bin/Release/net10.0/WeCompanyServer.dll
 
 # shellcheck source=../bench/lib/postgres.sh
 source bench/lib/postgres.sh
+# shellcheck source=../bench/lib/gateway.sh
+source bench/lib/gateway.sh
 WORK=$(mktemp -d /tmp/wecompany-cluster-XXXX)
 chmod 755 "$WORK"
 pids=()
@@ -45,12 +47,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-wait_ready() {  # url, what, log: polls for at most 90 s
-  local i
-  for i in $(seq 1 900); do curl -fsk -o /dev/null "$1" && return 0; sleep 0.1; done
-  echo "cluster-local: $2 did not become ready; the end of its log ($3):" >&2; tail -20 "$3" >&2; return 1
-}
 
 pg_start
 psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE DATABASE wecompany" >/dev/null
@@ -81,27 +77,11 @@ for i in $(seq 1 "$NODES"); do
 done
 for i in $(seq 2 "$NODES"); do wait_ready "http://127.0.0.1:$((18080 + i))/readyz" "node$i" "$WORK/node$i.log"; done
 
-# The deployed gateway, rewritten for loopback: node addresses (absent nodes removed), ports, certificate, logs.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$WORK/gateway.key" \
-  -out "$WORK/gateway.crt" -days 7 -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null
-sed_args=(-e "s#listen 80;#listen 127.0.0.1:$GATEWAY_HTTP_PORT;#" -e "s#listen 443 ssl http2;#listen 127.0.0.1:$GATEWAY_PORT ssl http2;#"
-          -e '/listen \[::\]/d' -e "s#/etc/nginx/tls/wecompany\.#$WORK/gateway.#" -e "s#/var/log/nginx/#$WORK/#"
-          -e "s#https://\$host\$request_uri#https://\$host:$GATEWAY_PORT\$request_uri#")
-for i in 1 2 3; do
-  if [ "$i" -le "$NODES" ]; then sed_args+=(-e "s#server node$i:8080 #server 127.0.0.1:$((18080 + i)) #")
-  else sed_args+=(-e "/server node$i:8080 /d"); fi
-done
-sed "${sed_args[@]}" deploy/nginx/wecompany.conf > "$WORK/wecompany.conf"
-cat > "$WORK/nginx.conf" <<CONF
-worker_processes 2;
-pid $WORK/nginx.pid;
-events { worker_connections 4096; }
-http {
-  client_body_temp_path $WORK/tmp-body; proxy_temp_path $WORK/tmp-proxy;
-  fastcgi_temp_path $WORK/tmp-fcgi; uwsgi_temp_path $WORK/tmp-uwsgi; scgi_temp_path $WORK/tmp-scgi;
-  include $WORK/wecompany.conf;
-}
-CONF
+# The deployed gateway, rewritten for loopback; its HTTP → HTTPS redirect keeps the gateway's port.
+node_ports=""
+for i in $(seq 1 "$NODES"); do node_ports+="$((18080 + i)) "; done
+gateway_write "$WORK" "$GATEWAY_HTTP_PORT" "$GATEWAY_PORT" "$node_ports" \
+  -e "s#https://\$host\$request_uri#https://\$host:$GATEWAY_PORT\$request_uri#"
 /usr/sbin/nginx -p "$WORK" -e "$WORK/nginx-error.log" -c "$WORK/nginx.conf" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 &
 pids+=($!)
 wait_ready "https://127.0.0.1:$GATEWAY_PORT/api/v1/ping" nginx "$WORK/nginx-error.log"

@@ -38,6 +38,8 @@ GENERATOR=$ROOT/bench/WeCompany.Bench.Signaling/bin/Release/net10.0/WeCompany.Be
 source bench/lib/postgres.sh
 # shellcheck source=../lib/cgroup.sh
 source bench/lib/cgroup.sh
+# shellcheck source=../lib/gateway.sh
+source bench/lib/gateway.sh
 ACCOUNTING=0
 if cg_available; then ACCOUNTING=1
 elif capped || awk -v c="$NGINX_CPU" 'BEGIN { exit !(c > 0) }'; then echo "node_cpu/nginx_cpu need root and a writable cgroup v1 cpu hierarchy (or node_cpu=0)" >&2; exit 1; fi
@@ -54,11 +56,6 @@ cleanup() { stop_all; pg_stop; cg_cleanup; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ready() {  # url, what: polls for at most 90 s
-  local i
-  for i in $(seq 1 900); do curl -fsk -o /dev/null "$1" && return 0; sleep 0.1; done
-  echo "$2 did not become ready" >&2; return 1
-}
 group() { [ "$ACCOUNTING" = 1 ] && echo "$1" || true; }  # the group name a process runs in, none without cgroups
 
 pg_start
@@ -69,14 +66,12 @@ if [ "$ACCOUNTING" = 1 ]; then
   cg_create nginx "$NGINX_CPU"
 fi
 JWT_KEY=$(openssl rand -base64 48)
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$WORK/gateway.key" \
-  -out "$WORK/gateway.crt" -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
 
 RUN=0
 # run_with_nodes N CORES LABEL: N nodes of CORES each (0: no quota) behind nginx, then the generator's steps.
 run_with_nodes() {
-  local n=$1 cores=$2 label=$3 i ports=() groups=() conf
-  RUN=$((RUN + 1)); conf=$WORK/wecompany-$RUN.conf
+  local n=$1 cores=$2 label=$3 i ports=() groups=()
+  RUN=$((RUN + 1))
   # A database of its own per run: the generator's user names start again at bench1.
   psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE DATABASE bench$RUN" >/dev/null
   local database_url=${PG_URL/Database=postgres/Database=bench$RUN}
@@ -93,28 +88,10 @@ run_with_nodes() {
   done
   for i in $(seq 1 "$n"); do wait_ready "http://127.0.0.1:${ports[$((i-1))]}/readyz" "node$i"; done
 
-  # The deployed gateway, rewritten for loopback: node addresses (absent nodes removed), ports, certificate,
-  # logs, and an auth rate limit the bench's hundreds of registrations pass.
+  # The deployed gateway, rewritten for loopback, with an auth rate limit the bench's hundreds of registrations pass.
   local https_port http_port; https_port=$(free_port); http_port=$(free_port)
-  local sed_args=(-e "s#listen 80;#listen 127.0.0.1:$http_port;#" -e "s#listen 443 ssl http2;#listen 127.0.0.1:$https_port ssl http2;#"
-                  -e '/listen \[::\]/d' -e "s#/etc/nginx/tls/wecompany\.#$WORK/gateway.#"
-                  -e "s#/var/log/nginx/#$WORK/#" -e 's#rate=5r/s#rate=10000r/s#')
-  for i in 1 2 3; do
-    if [ "$i" -le "$n" ]; then sed_args+=(-e "s#server node$i:8080 #server 127.0.0.1:${ports[$((i-1))]} #");
-    else sed_args+=(-e "/server node$i:8080 /d"); fi
-  done
-  sed "${sed_args[@]}" deploy/nginx/wecompany.conf > "$conf"
-  cat > "$WORK/nginx-$RUN.conf" <<CONF
-worker_processes auto;
-pid $WORK/nginx.pid;
-events { worker_connections 8192; }
-http {
-  client_body_temp_path $WORK/tmp-body; proxy_temp_path $WORK/tmp-proxy;
-  fastcgi_temp_path $WORK/tmp-fcgi; uwsgi_temp_path $WORK/tmp-uwsgi; scgi_temp_path $WORK/tmp-scgi;
-  include $conf;
-}
-CONF
-  cg_exec "$(group nginx)" /usr/sbin/nginx -p "$WORK" -e "$WORK/nginx-error.log" -c "$WORK/nginx-$RUN.conf" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 &
+  gateway_write "$WORK" "$http_port" "$https_port" "${ports[*]}" -e 's#rate=5r/s#rate=10000r/s#'
+  cg_exec "$(group nginx)" /usr/sbin/nginx -p "$WORK" -e "$WORK/nginx-error.log" -c "$WORK/nginx.conf" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 &
   pids+=($!)
   wait_ready "https://127.0.0.1:$https_port/api/v1/ping" nginx
 
