@@ -80,6 +80,19 @@ public static class ErrorCodes
     /// <summary>The meeting's room moved to another node (it opened there too): reconnect, and the load balancer sends you there.</summary>
     public const int RoomMoved = 70002;
 
+    // Webhooks (ours; docs/webhooks.md).
+    /// <summary>No webhook endpoint with that id.</summary>
+    public const int WebhookNotFound = 80001;
+
+    /// <summary>The endpoint URL is refused: not http(s), credentials in it, or a loopback/private target while those are not allowed.</summary>
+    public const int WebhookUrlRejected = 80002;
+
+    /// <summary>The secret is shorter than 24 or longer than 256 characters.</summary>
+    public const int WebhookSecretRejected = 80003;
+
+    /// <summary>The event filter names an event type that does not exist.</summary>
+    public const int WebhookUnknownEvent = 80004;
+
     // Generic request faults (ours).
     public const int ValidationFailed = 90001;
     public const int MalformedBody = 90002;

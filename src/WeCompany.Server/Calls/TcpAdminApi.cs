@@ -11,8 +11,7 @@ public static class TcpAdminApi
 {
     public static RouteGroupBuilder MapTcpAdmin(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/v1/admin").WithTags("Admin").RequireAuthorization()
-            .AddEndpointFilter(RequireAdministratorAsync);
+        var admin = app.MapGroup("/api/v1/admin").WithTags("Admin").RequireAdministrator();
         admin.MapGet("/online-users", OnlineUsers)
             .WithSummary("Everyone online, over TCP and WebSocket (every node of a cluster)")
             .Produces<ApiResponse<OnlineUsersResponse>>().ProducesApiErrors(401, 403);
@@ -23,18 +22,6 @@ public static class TcpAdminApi
             .WithSummary("Send a TEXT frame to every user connected over TCP")
             .Produces<ApiResponse<AdminDeliveryResult>>().ProducesApiErrors(400, 401, 403);
         return admin;
-    }
-
-    private static async ValueTask<object?> RequireAdministratorAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var accounts = http.RequestServices.GetRequiredService<AccountService>();
-        var user = await accounts.FindAsync(http.User.UserId(), http.RequestAborted);
-        if (user is not { IsAdmin: true })
-        {
-            return Api.Error(ApiError.Forbidden(ErrorCodes.NotAdministrator, "Only system administrators can do this."));
-        }
-        return await next(context);
     }
 
     private static async Task<IResult> OnlineUsers(PresenceRegistry presence, CancellationToken ct) =>

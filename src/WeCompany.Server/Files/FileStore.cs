@@ -1,5 +1,6 @@
 using Dapper;
 using WeCompany.Server.Storage;
+using WeCompany.Server.Webhooks;
 
 namespace WeCompany.Server.Files;
 
@@ -28,7 +29,7 @@ public sealed class FileRecord
 }
 
 /// <summary>The files table and the per-user usage that enforces the quota. Thread-safe.</summary>
-public sealed class FileStore(Database database)
+public sealed class FileStore(Database database, WebhookOutbox outbox)
 {
     private const string Columns = "id, public_id, meeting_id, uploader_id, file_name, file_type, content_type, size_bytes, storage_key, created_at";
 
@@ -56,7 +57,10 @@ public sealed class FileStore(Database database)
             "INSERT INTO files (public_id, meeting_id, uploader_id, file_name, file_type, content_type, size_bytes, storage_key, created_at) " +
             "VALUES (@PublicId, @MeetingId, @UploaderId, @FileName, @FileType, @ContentType, @SizeBytes, @StorageKey, @CreatedAt) RETURNING " + Columns,
             file, transaction, cancellationToken: ct));
-        await transaction.CommitAsync(ct);
+        await outbox.AddAsync(connection, transaction, WebhookEvent.Create(WebhookEventTypes.FileUploaded, stored.MeetingId, stored.UploaderId,
+            new { file_id = stored.PublicId, stored.FileName, stored.FileType, stored.ContentType, size = stored.SizeBytes },
+            DateTimeOffset.FromUnixTimeMilliseconds(stored.CreatedAt)), ct);
+        await outbox.CommitAsync(transaction, ct);
         return stored;
     }
 

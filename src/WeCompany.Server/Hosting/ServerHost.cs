@@ -18,6 +18,7 @@ using WeCompany.Server.Sfu;
 using WeCompany.Server.Signaling;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using WeCompany.Server.Storage;
+using WeCompany.Server.Webhooks;
 
 namespace WeCompany.Server.Hosting;
 
@@ -124,6 +125,8 @@ public static class ServerHost
         services.AddAuthorization();
 
         services.AddSingleton<IMeetingEventBus, LocalMeetingEventBus>();
+        // Webhooks (issue 17): the outbox the meetings and files stores write to, and the delivery worker.
+        services.AddWebhooks();
         // Meetings.
         services.AddOptions<MeetingsOptions>().BindConfiguration("Meetings").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TurnOptions>().BindConfiguration("Turn").ValidateDataAnnotations().ValidateOnStart();
@@ -203,6 +206,7 @@ public static class ServerHost
         app.MapFiles();
         app.MapSpeech();
         app.MapTcpAdmin();
+        app.MapWebhooks();
         // Signaling.
         app.UseWebSockets();
         app.MapSignaling();

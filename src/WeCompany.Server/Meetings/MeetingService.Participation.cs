@@ -152,7 +152,7 @@ public sealed partial class MeetingService
         {
             return Forbidden(actorRole, target.ParsedRole == MeetingRole.CoHost ? MeetingAction.KickCoHost : MeetingAction.KickParticipant);
         }
-        if (!await participants.KickAsync(meetingId, participantId, target.ParsedRole, Now, ct))
+        if (!await participants.KickAsync(meetingId, participantId, target.ParsedRole, actorId, Now, ct))
         {
             return ParticipantMissing();
         }
@@ -179,7 +179,7 @@ public sealed partial class MeetingService
         }
         if (target.ParsedRole != role)
         {
-            var outcome = await participants.ChangeRoleAsync(meetingId, participantId, target.ParsedRole, role, Options.MaxAudience, Now, ct);
+            var outcome = await participants.ChangeRoleAsync(meetingId, participantId, target.ParsedRole, role, Options.MaxAudience, actorId, Now, ct);
             if (outcome == RoleChangeOutcome.NotFound)
             {
                 return ParticipantMissing();

@@ -160,7 +160,7 @@ public sealed partial class MeetingService(
             request.Duration ?? meeting.DurationMinutes, request.MaxParticipants ?? meeting.MaxParticipants, request.IsPublic ?? meeting.IsPublic,
             settings?.EnableRecording ?? meeting.EnableRecording, settings?.EnableAiAnalysis ?? meeting.EnableAiAnalysis, requirePassword, hash,
             settings?.ScreenShareRequiresGrant ?? meeting.ScreenShareRequiresGrant);
-        if (!await meetings.UpdateAsync(meetingId, fields, now.ToUnixTimeMilliseconds(), ct))
+        if (!await meetings.UpdateAsync(meetingId, fields, userId, now.ToUnixTimeMilliseconds(), ct))
         {
             return Ended();
         }
@@ -182,7 +182,7 @@ public sealed partial class MeetingService(
         {
             return denied;
         }
-        if (!await meetings.EndAsync(meetingId, Now, onlyIfEmpty: false, 0, ct))
+        if (!await meetings.EndAsync(meetingId, userId, Now, onlyIfEmpty: false, 0, ct))
         {
             return Ended();
         }
@@ -203,7 +203,7 @@ public sealed partial class MeetingService(
         {
             return denied;
         }
-        if (!await meetings.DeleteAsync(meetingId, ct))
+        if (!await meetings.DeleteAsync(meetingId, userId, Now, ct))
         {
             return ApiError.Conflict(ErrorCodes.MeetingActive, "The meeting is in progress; end it before deleting it.");
         }
@@ -223,7 +223,7 @@ public sealed partial class MeetingService(
         var ended = 0;
         foreach (var id in await meetings.FindEmptyAsync(cutoff, ct))
         {
-            if (await meetings.EndAsync(id, now, onlyIfEmpty: true, cutoff, ct))
+            if (await meetings.EndAsync(id, 0, now, onlyIfEmpty: true, cutoff, ct))
             {
                 ended++;
                 Log.EndedEmpty(logger, id);

@@ -2,14 +2,16 @@ using System.Data.Common;
 using Dapper;
 using WeCompany.Protocol.Rest;
 using WeCompany.Server.Storage;
+using WeCompany.Server.Webhooks;
 
 namespace WeCompany.Server.Meetings;
 
 /// <summary>
 /// Meetings and invitations in the store (participants are in <see cref="ParticipantStore"/>). Every query runs
-/// on SQLite and PostgreSQL. Thread-safe: each call opens its own pooled connection.
+/// on SQLite and PostgreSQL. Each change writes its webhook event (<see cref="WebhookOutbox"/>) in its own transaction.
+/// Thread-safe: each call opens its own pooled connection.
 /// </summary>
-public sealed class MeetingStore(Database database, MeetingListCache cache)
+public sealed class MeetingStore(Database database, MeetingListCache cache, WebhookOutbox outbox)
 {
     internal const string Columns =
         "m.id, m.code, m.title, m.description, m.host_id, " +
@@ -68,7 +70,10 @@ public sealed class MeetingStore(Database database, MeetingListCache cache)
                 "INSERT INTO meeting_invitations (meeting_id, user_id) SELECT @id, id FROM users WHERE id = @userId",
                 new { id, userId }, transaction, cancellationToken: ct));
         }
-        await transaction.CommitAsync(ct);
+        await outbox.AddAsync(connection, transaction, WebhookEvent.Create(WebhookEventTypes.MeetingCreated, id, hostId,
+            new { meeting_code = code, fields.Title, start_time = At(fields.StartTime), duration = fields.DurationMinutes, fields.MaxParticipants, fields.IsPublic },
+            At(now)), ct);
+        await outbox.CommitAsync(transaction, ct);
         return await FindByIdAsync(id, ct);
     }
 
@@ -178,11 +183,11 @@ public sealed class MeetingStore(Database database, MeetingListCache cache)
     private string True => database.Dialect == SqlDialect.Postgres ? "TRUE" : "1";
 
     /// <summary>Writes new fields unless the meeting has ended; false when it has (or is gone).</summary>
-    public async Task<bool> UpdateAsync(long id, MeetingFields fields, long now, CancellationToken ct)
+    public async Task<bool> UpdateAsync(long id, MeetingFields fields, long byUserId, long now, CancellationToken ct)
     {
         try
         {
-            return await UpdateCoreAsync(id, fields, now, ct);
+            return await UpdateCoreAsync(id, fields, byUserId, now, ct);
         }
         finally
         {
@@ -190,10 +195,11 @@ public sealed class MeetingStore(Database database, MeetingListCache cache)
         }
     }
 
-    private async Task<bool> UpdateCoreAsync(long id, MeetingFields fields, long now, CancellationToken ct)
+    private async Task<bool> UpdateCoreAsync(long id, MeetingFields fields, long byUserId, long now, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition("""
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var updated = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE meetings SET title = @Title, description = @Description, start_time = @StartTime, duration_minutes = @DurationMinutes,
                    max_participants = @MaxParticipants, is_public = @IsPublic, enable_recording = @EnableRecording,
                    enable_ai_analysis = @EnableAiAnalysis, require_password = @RequirePassword, password_hash = @PasswordHash,
@@ -205,15 +211,27 @@ public sealed class MeetingStore(Database database, MeetingListCache cache)
                 id, now, fields.Title, fields.Description, fields.StartTime, fields.DurationMinutes, fields.MaxParticipants,
                 fields.IsPublic, fields.EnableRecording, fields.EnableAiAnalysis, fields.RequirePassword, fields.PasswordHash,
                 fields.ScreenShareRequiresGrant,
-            }, cancellationToken: ct)) > 0;
+            }, transaction, cancellationToken: ct));
+        if (updated == 0)
+        {
+            return false;
+        }
+        await outbox.AddAsync(connection, transaction, WebhookEvent.Create(WebhookEventTypes.MeetingUpdated, id, byUserId,
+            new
+            {
+                fields.Title, fields.Description, start_time = At(fields.StartTime), duration = fields.DurationMinutes, fields.MaxParticipants, fields.IsPublic,
+                settings = new { fields.EnableRecording, fields.EnableAiAnalysis, fields.RequirePassword, fields.ScreenShareRequiresGrant },
+            }, At(now)), ct);
+        await outbox.CommitAsync(transaction, ct);
+        return true;
     }
 
     /// <summary>Deletes the meeting unless it is active; false when it is (or is gone).</summary>
-    public async Task<bool> DeleteAsync(long id, CancellationToken ct)
+    public async Task<bool> DeleteAsync(long id, long byUserId, long now, CancellationToken ct)
     {
         try
         {
-            return await DeleteCoreAsync(id, ct);
+            return await DeleteCoreAsync(id, byUserId, now, ct);
         }
         finally
         {
@@ -221,11 +239,19 @@ public sealed class MeetingStore(Database database, MeetingListCache cache)
         }
     }
 
-    private async Task<bool> DeleteCoreAsync(long id, CancellationToken ct)
+    private async Task<bool> DeleteCoreAsync(long id, long byUserId, long now, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM meetings WHERE id = @id AND status <> 'active'", new { id }, cancellationToken: ct)) > 0;
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        if (await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM meetings WHERE id = @id AND status <> 'active'", new { id }, transaction, cancellationToken: ct)) == 0)
+        {
+            return false;
+        }
+        await outbox.AddAsync(connection, transaction, WebhookEvent.Create(WebhookEventTypes.MeetingDeleted, id, byUserId,
+            new { by_user_id = byUserId }, At(now)), ct);
+        await outbox.CommitAsync(transaction, ct);
+        return true;
     }
 
     /// <summary>
@@ -233,11 +259,11 @@ public sealed class MeetingStore(Database database, MeetingListCache cache)
     /// still empty since <paramref name="emptySinceAtMost"/> (the sweeper's guard against a join that just arrived).
     /// False when nothing was ended.
     /// </summary>
-    public async Task<bool> EndAsync(long id, long now, bool onlyIfEmpty, long emptySinceAtMost, CancellationToken ct)
+    public async Task<bool> EndAsync(long id, long byUserId, long now, bool onlyIfEmpty, long emptySinceAtMost, CancellationToken ct)
     {
         try
         {
-            return await EndCoreAsync(id, now, onlyIfEmpty, emptySinceAtMost, ct);
+            return await EndCoreAsync(id, byUserId, now, onlyIfEmpty, emptySinceAtMost, ct);
         }
         finally
         {
@@ -245,7 +271,7 @@ public sealed class MeetingStore(Database database, MeetingListCache cache)
         }
     }
 
-    private async Task<bool> EndCoreAsync(long id, long now, bool onlyIfEmpty, long emptySinceAtMost, CancellationToken ct)
+    private async Task<bool> EndCoreAsync(long id, long byUserId, long now, bool onlyIfEmpty, long emptySinceAtMost, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -261,7 +287,10 @@ public sealed class MeetingStore(Database database, MeetingListCache cache)
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE meeting_participants SET left_at = @now WHERE meeting_id = @id AND left_at IS NULL",
             new { id, now }, transaction, cancellationToken: ct));
-        await transaction.CommitAsync(ct);
+        // By user 0: the sweeper ended a meeting that stayed empty.
+        await outbox.AddAsync(connection, transaction, WebhookEvent.Create(WebhookEventTypes.MeetingEnded, id, byUserId == 0 ? null : byUserId,
+            new { by_user_id = byUserId, reason = onlyIfEmpty ? "empty" : "ended_by_host" }, At(now)), ct);
+        await outbox.CommitAsync(transaction, ct);
         return true;
     }
 
@@ -273,4 +302,6 @@ public sealed class MeetingStore(Database database, MeetingListCache cache)
             "SELECT id FROM meetings WHERE status = 'active' AND present_count = 0 AND empty_since <= @emptySinceAtMost",
             new { emptySinceAtMost }, cancellationToken: ct))).AsList();
     }
+
+    private static DateTimeOffset At(long unixMilliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds);
 }

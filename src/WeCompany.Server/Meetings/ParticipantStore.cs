@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using WeCompany.Server.Storage;
+using WeCompany.Server.Webhooks;
 
 namespace WeCompany.Server.Meetings;
 
@@ -9,9 +10,10 @@ namespace WeCompany.Server.Meetings;
 /// audience_taken, present_count) change in the same transaction as the participant rows, and a seat is taken
 /// by one conditional UPDATE of the meeting row (<c>... WHERE seats_taken &lt; max_participants</c>): PostgreSQL
 /// re-checks that condition after waiting for the row lock of a concurrent join, and SQLite runs one writer at a
-/// time, so the last seat goes to exactly one joiner on both engines. Thread-safe.
+/// time, so the last seat goes to exactly one joiner on both engines. Each change writes its webhook event
+/// (<see cref="WebhookOutbox"/>) in the same transaction. Thread-safe.
 /// </summary>
-public sealed class ParticipantStore(Database database, MeetingListCache cache)
+public sealed class ParticipantStore(Database database, MeetingListCache cache, WebhookOutbox outbox)
 {
     private const string Columns =
         "p.id, p.meeting_id, p.user_id, u.username, u.full_name, p.role, p.joined_at, p.left_at, p.kicked_at, p.audio_muted, p.video_muted";
@@ -109,7 +111,7 @@ public sealed class ParticipantStore(Database database, MeetingListCache cache)
         };
         var seated = await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE meetings SET {counter}present_count = present_count + 1, status = 'active', " +
-            "started_at = COALESCE(started_at, @now), empty_since = NULL, updated_at = @now " +
+            "empty_since = NULL, updated_at = @now " +
             $"WHERE id = @meetingId AND status <> 'ended'{cap}",
             new { meetingId, now, audienceCap }, transaction, cancellationToken: ct));
         if (seated == 0)
@@ -133,7 +135,17 @@ public sealed class ParticipantStore(Database database, MeetingListCache cache)
                 new { id = existing.Id, wire, now, muted = false }, transaction, cancellationToken: ct));
         }
         var joined = await FindAsync(connection, transaction, "p.meeting_id = @meetingId AND p.user_id = @userId", new { meetingId, userId }, ct);
-        await transaction.CommitAsync(ct);
+        // The first join starts the meeting: only one transaction can find started_at still empty.
+        if (await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE meetings SET started_at = @now WHERE id = @meetingId AND started_at IS NULL",
+            new { meetingId, now }, transaction, cancellationToken: ct)) > 0)
+        {
+            await outbox.AddAsync(connection, transaction, WebhookEvent.Create(WebhookEventTypes.MeetingStarted, meetingId, userId,
+                new { started_at = At(now) }, At(now)), ct);
+        }
+        await outbox.AddAsync(connection, transaction, WebhookEvent.Create(WebhookEventTypes.ParticipantJoined, meetingId, userId,
+            new { participant_id = joined!.Id, role = joined.Role, rejoined = existing is not null }, At(now)), ct);
+        await outbox.CommitAsync(transaction, ct);
         return (JoinOutcome.Joined, joined);
     }
 
@@ -151,7 +163,9 @@ public sealed class ParticipantStore(Database database, MeetingListCache cache)
             return false;
         }
         await FreeSeatAsync(connection, transaction, meetingId, role, now, ct);
-        await transaction.CommitAsync(ct);
+        await outbox.AddAsync(connection, transaction, WebhookEvent.Create(WebhookEventTypes.ParticipantLeft, meetingId, userId,
+            new { role }, At(now)), ct);
+        await outbox.CommitAsync(transaction, ct);
         // The meeting's participant_count changed: the lists must show it.
         cache.Invalidate();
         return true;
@@ -161,33 +175,41 @@ public sealed class ParticipantStore(Database database, MeetingListCache cache)
     /// Bars the participant (whose role must still be <paramref name="expectedRole"/>) from the meeting and frees
     /// their seat when present. False when there is no such participant of this meeting or they were already kicked.
     /// </summary>
-    public async Task<bool> KickAsync(long meetingId, long participantId, MeetingRole expectedRole, long now, CancellationToken ct)
+    public async Task<bool> KickAsync(long meetingId, long participantId, MeetingRole expectedRole, long byUserId, long now, CancellationToken ct)
     {
         var expected = expectedRole.ToWire();
         await using var connection = await database.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var present = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+        var present = await connection.QuerySingleOrDefaultAsync<RoleAndUser>(new CommandDefinition(
             "UPDATE meeting_participants SET kicked_at = @now, left_at = @now WHERE id = @participantId AND meeting_id = @meetingId " +
-            "AND role = @expected AND left_at IS NULL AND kicked_at IS NULL RETURNING role",
+            "AND role = @expected AND left_at IS NULL AND kicked_at IS NULL RETURNING role, user_id",
             new { meetingId, participantId, expected, now }, transaction, cancellationToken: ct));
+        long userId;
         if (present is not null)
         {
-            await FreeSeatAsync(connection, transaction, meetingId, present, now, ct);
+            userId = present.UserId;
+            await FreeSeatAsync(connection, transaction, meetingId, present.Role, now, ct);
         }
-        else if (await connection.ExecuteAsync(new CommandDefinition(
+        else if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
             "UPDATE meeting_participants SET kicked_at = @now WHERE id = @participantId AND meeting_id = @meetingId " +
-            "AND role = @expected AND kicked_at IS NULL",
-            new { meetingId, participantId, expected, now }, transaction, cancellationToken: ct)) == 0)
+            "AND role = @expected AND kicked_at IS NULL RETURNING user_id",
+            new { meetingId, participantId, expected, now }, transaction, cancellationToken: ct)) is { } absent)
+        {
+            userId = absent;
+        }
+        else
         {
             return false;
         }
-        await transaction.CommitAsync(ct);
+        await outbox.AddAsync(connection, transaction, WebhookEvent.Create(WebhookEventTypes.ParticipantKicked, meetingId, userId,
+            new { participant_id = participantId, role = expected, by_user_id = byUserId, was_present = present is not null }, At(now)), ct);
+        await outbox.CommitAsync(transaction, ct);
         cache.Invalidate();
         return true;
     }
 
     /// <summary>Gives the participant a new role; a present one moves between seat kinds only when the new kind has room.</summary>
-    public async Task<RoleChangeOutcome> ChangeRoleAsync(long meetingId, long participantId, MeetingRole from, MeetingRole to, int audienceCap, long now, CancellationToken ct)
+    public async Task<RoleChangeOutcome> ChangeRoleAsync(long meetingId, long participantId, MeetingRole from, MeetingRole to, int audienceCap, long byUserId, long now, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -212,13 +234,15 @@ public sealed class ParticipantStore(Database database, MeetingListCache cache)
                 return RoleChangeOutcome.Full;
             }
         }
-        if (await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE meeting_participants SET role = @toWire WHERE id = @participantId AND role = @fromWire AND kicked_at IS NULL",
-            new { participantId, toWire = to.ToWire(), fromWire = from.ToWire() }, transaction, cancellationToken: ct)) == 0)
+        if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "UPDATE meeting_participants SET role = @toWire WHERE id = @participantId AND role = @fromWire AND kicked_at IS NULL RETURNING user_id",
+            new { participantId, toWire = to.ToWire(), fromWire = from.ToWire() }, transaction, cancellationToken: ct)) is not { } userId)
         {
             return RoleChangeOutcome.NotFound;
         }
-        await transaction.CommitAsync(ct);
+        await outbox.AddAsync(connection, transaction, WebhookEvent.Create(WebhookEventTypes.ParticipantRoleChanged, meetingId, userId,
+            new { participant_id = participantId, from_role = from.ToWire(), role = to.ToWire(), by_user_id = byUserId }, At(now)), ct);
+        await outbox.CommitAsync(transaction, ct);
         cache.Invalidate();
         return RoleChangeOutcome.Changed;
     }
@@ -280,4 +304,12 @@ public sealed class ParticipantStore(Database database, MeetingListCache cache)
         await connection.QuerySingleOrDefaultAsync<ParticipantRecord>(new CommandDefinition(
             $"SELECT {Columns} FROM meeting_participants p JOIN users u ON u.id = p.user_id WHERE {where}",
             parameters, transaction, cancellationToken: ct));
+
+    private static DateTimeOffset At(long unixMilliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds);
+
+    private sealed class RoleAndUser
+    {
+        public string Role { get; init; } = "";
+        public long UserId { get; init; }
+    }
 }

@@ -18,7 +18,8 @@ public sealed class MeetingListFreshnessTests
     /// <summary>Another cluster node: its own store and cache over the same database, so this node hears nothing of its writes.</summary>
     private static async Task<long> InsertFromAnotherNodeAsync(TestServer server, long hostId, string title)
     {
-        var otherNode = new MeetingStore(server.Service<Database>(), new MeetingListCache(TimeProvider.System, Options.Create(new MeetingsOptions())));
+        var otherNode = new MeetingStore(server.Service<Database>(), new MeetingListCache(TimeProvider.System, Options.Create(new MeetingsOptions())),
+            server.Service<WeCompany.Server.Webhooks.WebhookOutbox>());
         var fields = new MeetingFields(title, "", DateTimeOffset.UtcNow.AddHours(2).ToUnixTimeMilliseconds(), 60, 10,
             IsPublic: true, EnableRecording: false, EnableAiAnalysis: false, RequirePassword: false, PasswordHash: null, ScreenShareRequiresGrant: false);
         var written = await otherNode.InsertAsync(MeetingCode.New(), hostId, fields, [], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), CancellationToken.None)

@@ -1,0 +1,48 @@
+-- Webhooks (issue 17; docs/webhooks.md). webhook_endpoints are the receivers administrators registered; events is
+-- a comma-separated list of event types, or '*'. The secret is kept as given: signing needs it (it is never listed
+-- or logged). After a rotation the previous secret still signs, beside the new one, until previous_secret_until.
+CREATE TABLE webhook_endpoints (
+    id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+    url                   TEXT    NOT NULL,
+    description           TEXT    NOT NULL DEFAULT '',
+    secret                TEXT    NOT NULL,
+    previous_secret       TEXT,
+    previous_secret_until BIGINT,
+    secret_rotated_at     BIGINT,
+    events                TEXT    NOT NULL,
+    enabled               INTEGER NOT NULL,
+    created_by            INTEGER NOT NULL,
+    created_at            BIGINT  NOT NULL,
+    updated_at            BIGINT  NOT NULL
+);
+
+-- The outbox: one row per event and endpoint, inserted in the same transaction as the change it reports (so a
+-- committed change always has its rows and a rolled-back one never does). order_key is the meeting id (0 when the
+-- event concerns none): rows of one endpoint and order key are sent one at a time, in id order. A row is pending
+-- until delivered or failed; while a node sends it, lease_owner/lease_until hold it (an expired lease is taken
+-- over by any node). Times are Unix milliseconds (UTC).
+CREATE TABLE webhook_deliveries (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    endpoint_id     INTEGER NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+    event_id        TEXT    NOT NULL,
+    event_type      TEXT    NOT NULL,
+    order_key       BIGINT  NOT NULL,
+    body            TEXT    NOT NULL,
+    state           TEXT    NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT  NOT NULL,
+    lease_owner     TEXT,
+    lease_until     BIGINT,
+    last_status     INTEGER,
+    last_error      TEXT,
+    last_latency_ms INTEGER,
+    created_at      BIGINT  NOT NULL,
+    finished_at     BIGINT
+);
+CREATE UNIQUE INDEX ux_webhook_deliveries_event ON webhook_deliveries (endpoint_id, event_id);
+-- The head of each (endpoint, order key) queue, and what is due: both only over pending rows.
+CREATE INDEX ix_webhook_deliveries_queue ON webhook_deliveries (endpoint_id, order_key, id) WHERE state = 'pending';
+CREATE INDEX ix_webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
+-- Recent deliveries of an endpoint (the admin view) and the retention sweep.
+CREATE INDEX ix_webhook_deliveries_finished ON webhook_deliveries (finished_at) WHERE state <> 'pending';
+CREATE INDEX ix_webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id);

@@ -1,0 +1,229 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using WeCompany.Server.Cluster;
+using WeCompany.Server.Diagnostics;
+
+namespace WeCompany.Server.Webhooks;
+
+/// <summary>
+/// The delivery worker, one per node. Its loop (one task) finds endpoints with due deliveries, leases as many as the
+/// endpoint has free request slots on this node, and starts one send task per lease; each send records its outcome
+/// and wakes the loop. A slow or dead endpoint only ever holds its own slots, so it delays no other endpoint and no
+/// request of the server. In a cluster every node runs one: leases make each delivery go out from one node, and a
+/// lease left by a node that died expires and is taken over.
+/// </summary>
+public sealed partial class WebhookDispatcher : BackgroundService
+{
+    private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan BacklogInterval = TimeSpan.FromSeconds(5);
+
+    private readonly WebhookStore _store;
+    private readonly WebhookOutbox _outbox;
+    private readonly WebhookSender _sender;
+    private readonly WebhookOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<WebhookDispatcher> _logger;
+    private readonly string _node;
+    private readonly ConcurrentDictionary<long, int> _inFlight = new();
+    private readonly Counter _delivered;
+    private readonly Counter _failedAttempts;
+    private readonly Counter _gaveUp;
+    private readonly Counter _dispatchErrors;
+    private int _sending;
+    private long _backlog;
+
+    public WebhookDispatcher(WebhookStore store, WebhookOutbox outbox, WebhookSender sender, IOptions<WebhookOptions> options,
+        IOptions<ClusterOptions> cluster, MetricsRegistry metrics, TimeProvider time, ILogger<WebhookDispatcher> logger)
+    {
+        _store = store;
+        _outbox = outbox;
+        _sender = sender;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _node = cluster.Value.NodeId;
+        _delivered = metrics.Counter("wecompany_webhook_deliveries_total", "Webhook events delivered (answered 2xx).");
+        _failedAttempts = metrics.Counter("wecompany_webhook_failed_attempts_total", "Webhook requests that failed and will be retried or given up.");
+        _gaveUp = metrics.Counter("wecompany_webhook_deliveries_failed_total", "Webhook deliveries given up after the last attempt.");
+        _dispatchErrors = metrics.Counter("wecompany_webhook_dispatch_errors_total", "Delivery worker rounds that failed on the store (retried).");
+        metrics.Gauge("wecompany_webhook_requests_in_flight", "Webhook requests this node is sending now.", () => Volatile.Read(ref _sending));
+        metrics.Gauge("wecompany_webhook_backlog", "Webhook deliveries pending (waiting, sending or retrying), counted every 5 s.", () => Interlocked.Read(ref _backlog));
+    }
+
+    private TimeSpan Lease => TimeSpan.FromSeconds(_options.RequestTimeoutSeconds * 2 + 30);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.DeliveryEnabled)
+        {
+            return;
+        }
+        // A restarted node has nothing in flight: what it leased before it died may go out again at once.
+        await RetryStoreAsync(ct => _store.ReleaseLeasesAsync(_node, ct), stoppingToken);
+        var nextPrune = _time.GetUtcNow();
+        var nextCount = nextPrune;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await DispatchDueAsync(stoppingToken);
+                if (_time.GetUtcNow() >= nextPrune)
+                {
+                    nextPrune = _time.GetUtcNow() + PruneInterval;
+                    await _store.PruneAsync((_time.GetUtcNow() - TimeSpan.FromDays(_options.RetentionDays)).ToUnixTimeMilliseconds(), stoppingToken);
+                }
+                if (_time.GetUtcNow() >= nextCount)
+                {
+                    nextCount = _time.GetUtcNow() + BacklogInterval;
+                    Interlocked.Exchange(ref _backlog, await _store.PendingCountAsync(stoppingToken));
+                }
+            }
+            catch (Exception e) when (IsStoreFault(e) && !stoppingToken.IsCancellationRequested)
+            {
+                _dispatchErrors.Increment();
+                Log.DispatchFailed(_logger, e);
+            }
+            await _outbox.WaitAsync(TimeSpan.FromSeconds(_options.PollSeconds), stoppingToken);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        // Sends still running end with the host's token; hand their rows back so another node need not wait for the lease.
+        var until = DateTime.UtcNow.AddSeconds(5);
+        while (Volatile.Read(ref _sending) > 0 && DateTime.UtcNow < until && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(20, cancellationToken);
+        }
+        try
+        {
+            await _store.ReleaseLeasesAsync(_node, cancellationToken);
+        }
+        catch (Exception e) when (IsStoreFault(e))
+        {
+            Log.DispatchFailed(_logger, e);
+        }
+    }
+
+    private async Task DispatchDueAsync(CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        foreach (var endpointId in await _store.DueEndpointsAsync(now.ToUnixTimeMilliseconds(), ct))
+        {
+            var free = _options.MaxConcurrentPerEndpoint - _inFlight.GetValueOrDefault(endpointId);
+            if (free <= 0)
+            {
+                continue;
+            }
+            // Read each round: the URL, secret or enabled flag may have changed (on any node).
+            var endpoint = await _store.FindEndpointAsync(endpointId, ct);
+            if (endpoint is not { Enabled: true } || !Uri.TryCreate(endpoint.Url, UriKind.Absolute, out var url))
+            {
+                continue;
+            }
+            var claimed = await _store.ClaimAsync(endpointId, _node, now.ToUnixTimeMilliseconds(), (now + Lease).ToUnixTimeMilliseconds(), free, ct);
+            if (claimed.Count == 0)
+            {
+                continue;
+            }
+            var previous = endpoint.PreviousSecret is not null && endpoint.PreviousSecretUntil > now.ToUnixTimeMilliseconds() ? endpoint.PreviousSecret : null;
+            var target = new WebhookTarget(endpointId, url, endpoint.Secret, previous);
+            _inFlight.AddOrUpdate(endpointId, claimed.Count, (_, n) => n + claimed.Count);
+            Interlocked.Add(ref _sending, claimed.Count);
+            foreach (var delivery in claimed)
+            {
+                _ = DeliverAsync(target, delivery, ct);
+            }
+        }
+    }
+
+    private async Task DeliverAsync(WebhookTarget target, ClaimedDelivery delivery, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Yield();
+            var attempt = await _sender.SendAsync(target, delivery.EventId, delivery.Body, ct);
+            await RecordAsync(target, delivery, attempt, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down: StopAsync gives the lease back.
+        }
+        catch (Exception e) when (IsStoreFault(e))
+        {
+            // The outcome could not be written: the lease expires and the delivery is sent again (same Webhook-Id).
+            Log.RecordFailed(_logger, delivery.Id, e);
+        }
+        finally
+        {
+            _inFlight.AddOrUpdate(target.EndpointId, 0, (_, n) => n - 1);
+            Interlocked.Decrement(ref _sending);
+            _outbox.Wake();
+        }
+    }
+
+    private async Task RecordAsync(WebhookTarget target, ClaimedDelivery delivery, WebhookAttempt attempt, CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        if (attempt.Delivered)
+        {
+            if (await _store.MarkDeliveredAsync(delivery.Id, _node, attempt.Status ?? 200, attempt.LatencyMs, now.ToUnixTimeMilliseconds(), ct))
+            {
+                _delivered.Increment();
+            }
+            return;
+        }
+        _failedAttempts.Increment();
+        long? next = delivery.Attempts >= _options.MaxAttempts ? null : (now + RetryDelay(delivery.Attempts)).ToUnixTimeMilliseconds();
+        if (next is null)
+        {
+            _gaveUp.Increment();
+            Log.GaveUp(_logger, delivery.Id, target.EndpointId, delivery.Attempts, attempt.Error ?? "");
+        }
+        await _store.MarkFailedAttemptAsync(delivery.Id, _node, attempt.Status, attempt.Error ?? "failed", attempt.LatencyMs, next, now.ToUnixTimeMilliseconds(), ct);
+    }
+
+    /// <summary>
+    /// The wait after failed attempt <paramref name="attempts"/> (1-based): RetryInitialSeconds doubled per attempt,
+    /// capped at RetryMaxSeconds, then "equal jitter" (half fixed, half random) so that receivers that failed
+    /// together are not retried together.
+    /// </summary>
+    public TimeSpan RetryDelay(int attempts)
+    {
+        var exponent = Math.Min(attempts - 1, 40);
+        var seconds = Math.Min(_options.RetryMaxSeconds, _options.RetryInitialSeconds * Math.Pow(2, exponent));
+        return TimeSpan.FromSeconds(seconds / 2 + Random.Shared.NextDouble() * seconds / 2);
+    }
+
+    private async Task RetryStoreAsync(Func<CancellationToken, Task> action, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await action(ct);
+                return;
+            }
+            catch (Exception e) when (IsStoreFault(e) && !ct.IsCancellationRequested)
+            {
+                Log.DispatchFailed(_logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(_options.PollSeconds), ct);
+            }
+        }
+    }
+
+    private static bool IsStoreFault(Exception e) => e is System.Data.Common.DbException or InvalidOperationException or TimeoutException;
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Webhook delivery round failed on the store; retrying")]
+        public static partial void DispatchFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Warning, "Webhook delivery {DeliveryId}: its outcome could not be stored; it will be sent again when its lease expires")]
+        public static partial void RecordFailed(ILogger logger, long deliveryId, Exception exception);
+
+        [LoggerMessage(3, LogLevel.Warning, "Webhook delivery {DeliveryId} to endpoint {EndpointId} failed for good after {Attempts} attempts: {Error}")]
+        public static partial void GaveUp(ILogger logger, long deliveryId, long endpointId, int attempts, string error);
+    }
+}

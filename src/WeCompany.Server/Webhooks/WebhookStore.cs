@@ -1,0 +1,169 @@
+using Dapper;
+using WeCompany.Server.Storage;
+
+namespace WeCompany.Server.Webhooks;
+
+/// <summary>
+/// Endpoints and deliveries in the store, on SQLite and PostgreSQL. Deliveries are claimed with a lease: on
+/// PostgreSQL the claim skips rows another node is claiming at the same moment (<c>FOR UPDATE SKIP LOCKED</c>), and
+/// the lease keeps them from everyone else until it expires; SQLite has one writer, so claims never overlap.
+/// Thread-safe: each call opens its own pooled connection.
+/// </summary>
+public sealed class WebhookStore(Database database)
+{
+    private const string EndpointColumns =
+        "id, url, description, secret, previous_secret, previous_secret_until, secret_rotated_at, events, enabled, created_by, created_at, updated_at";
+
+    private string SkipLocked => database.Dialect == SqlDialect.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
+
+    public async Task<WebhookEndpointRecord> InsertEndpointAsync(string url, string description, string secret, string events, bool enabled, long createdBy, long now, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.QuerySingleAsync<WebhookEndpointRecord>(new CommandDefinition(
+            "INSERT INTO webhook_endpoints (url, description, secret, events, enabled, created_by, created_at, updated_at) " +
+            $"VALUES (@url, @description, @secret, @events, @enabled, @createdBy, @now, @now) RETURNING {EndpointColumns}",
+            new { url, description, secret, events, enabled, createdBy, now }, cancellationToken: ct));
+    }
+
+    public async Task<WebhookEndpointRecord?> FindEndpointAsync(long id, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<WebhookEndpointRecord>(new CommandDefinition(
+            $"SELECT {EndpointColumns} FROM webhook_endpoints WHERE id = @id", new { id }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<WebhookEndpointRecord>> ListEndpointsAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<WebhookEndpointRecord>(new CommandDefinition(
+            $"SELECT {EndpointColumns} FROM webhook_endpoints ORDER BY id", cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>Writes the endpoint's URL, events, enabled flag and description; null when it does not exist.</summary>
+    public async Task<WebhookEndpointRecord?> UpdateEndpointAsync(long id, string url, string description, string events, bool enabled, long now, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<WebhookEndpointRecord>(new CommandDefinition(
+            "UPDATE webhook_endpoints SET url = @url, description = @description, events = @events, enabled = @enabled, updated_at = @now " +
+            $"WHERE id = @id RETURNING {EndpointColumns}",
+            new { id, url, description, events, enabled, now }, cancellationToken: ct));
+    }
+
+    /// <summary>Puts <paramref name="secret"/> in force; the current one keeps signing until <paramref name="previousUntil"/>.</summary>
+    public async Task<WebhookEndpointRecord?> RotateSecretAsync(long id, string secret, long previousUntil, long now, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<WebhookEndpointRecord>(new CommandDefinition(
+            "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = @previousUntil, secret = @secret, " +
+            $"secret_rotated_at = @now, updated_at = @now WHERE id = @id RETURNING {EndpointColumns}",
+            new { id, secret, previousUntil, now }, cancellationToken: ct));
+    }
+
+    /// <summary>Deletes the endpoint and its deliveries (pending ones are never sent); false when it does not exist.</summary>
+    public async Task<bool> DeleteEndpointAsync(long id, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM webhook_deliveries WHERE endpoint_id = @id", new { id }, transaction, cancellationToken: ct));
+        var deleted = await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM webhook_endpoints WHERE id = @id", new { id }, transaction, cancellationToken: ct));
+        await transaction.CommitAsync(ct);
+        return deleted > 0;
+    }
+
+    /// <summary>The endpoint's newest deliveries first.</summary>
+    public async Task<IReadOnlyList<WebhookDeliveryRecord>> ListDeliveriesAsync(long endpointId, int limit, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<WebhookDeliveryRecord>(new CommandDefinition(
+            "SELECT id, event_id, event_type, order_key, state, attempts, next_attempt_at, last_status, last_error, last_latency_ms, created_at, finished_at " +
+            "FROM webhook_deliveries WHERE endpoint_id = @endpointId ORDER BY id DESC LIMIT @limit",
+            new { endpointId, limit }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>Enabled endpoints that have a delivery due now and not leased.</summary>
+    public async Task<IReadOnlyList<long>> DueEndpointsAsync(long now, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT e.id FROM webhook_endpoints e WHERE e.enabled AND EXISTS (SELECT 1 FROM webhook_deliveries d " +
+            "WHERE d.endpoint_id = e.id AND d.state = 'pending' AND d.next_attempt_at <= @now AND (d.lease_until IS NULL OR d.lease_until < @now))",
+            new { now }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>
+    /// Leases up to <paramref name="limit"/> due deliveries of the endpoint to <paramref name="node"/> and counts the
+    /// attempt. Only the head of each order key's queue is taken: a row waits while an earlier row of the same
+    /// endpoint and meeting is still pending (being sent, or waiting to retry), so a meeting's events arrive in order.
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(long endpointId, string node, long now, long leaseUntil, int limit, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var claimed = (await connection.QueryAsync<ClaimedDelivery>(new CommandDefinition(
+            "UPDATE webhook_deliveries SET lease_owner = @node, lease_until = @leaseUntil, attempts = attempts + 1 WHERE id IN (" +
+            "SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = @endpointId AND d.state = 'pending' AND d.next_attempt_at <= @now " +
+            "AND (d.lease_until IS NULL OR d.lease_until < @now) " +
+            "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id AND e.order_key = d.order_key " +
+            "AND e.state = 'pending' AND e.id < d.id) " +
+            $"ORDER BY d.id LIMIT @limit{SkipLocked}) " +
+            "RETURNING id, event_id, body, attempts, created_at",
+            new { endpointId, node, now, leaseUntil, limit }, transaction, cancellationToken: ct))).AsList();
+        await transaction.CommitAsync(ct);
+        claimed.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        return claimed;
+    }
+
+    /// <summary>Records a successful attempt; false when the lease was no longer this node's (another node took the row over).</summary>
+    public async Task<bool> MarkDeliveredAsync(long id, string node, int status, int latencyMs, long now, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE webhook_deliveries SET state = 'delivered', lease_owner = NULL, lease_until = NULL, last_status = @status, " +
+            "last_error = NULL, last_latency_ms = @latencyMs, finished_at = @now WHERE id = @id AND lease_owner = @node AND state = 'pending'",
+            new { id, node, status, latencyMs, now }, cancellationToken: ct)) > 0;
+    }
+
+    /// <summary>Records a failed attempt: the row waits until <paramref name="nextAttemptAt"/>, or is failed for good when that is null.</summary>
+    public async Task<bool> MarkFailedAttemptAsync(long id, string node, int? status, string error, int latencyMs, long? nextAttemptAt, long now, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE webhook_deliveries SET state = @state, next_attempt_at = @next, lease_owner = NULL, lease_until = NULL, " +
+            "last_status = @status, last_error = @error, last_latency_ms = @latencyMs, finished_at = @finished " +
+            "WHERE id = @id AND lease_owner = @node AND state = 'pending'",
+            new
+            {
+                id, node, status, error, latencyMs,
+                state = nextAttemptAt is null ? WebhookDeliveryStates.Failed : WebhookDeliveryStates.Pending,
+                next = nextAttemptAt ?? now,
+                finished = nextAttemptAt is null ? now : (long?)null,
+            }, cancellationToken: ct)) > 0;
+    }
+
+    /// <summary>Gives back the leases <paramref name="node"/> holds (at start-up nothing of this node is in flight; at stop it no longer will be).</summary>
+    public async Task<int> ReleaseLeasesAsync(string node, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = @node AND state = 'pending'",
+            new { node }, cancellationToken: ct));
+    }
+
+    /// <summary>Deletes delivered and failed rows finished before <paramref name="before"/>.</summary>
+    public async Task<int> PruneAsync(long before, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < @before", new { before }, cancellationToken: ct));
+    }
+
+    /// <summary>Pending deliveries waiting for their turn or a retry (the backlog gauge).</summary>
+    public async Task<long> PendingCountAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'", cancellationToken: ct));
+    }
+}
