@@ -73,6 +73,13 @@ public sealed record WebhookDeliveryView(
     DateTimeOffset? NextAttemptAt,
     DateTimeOffset? FinishedAt);
 
-/// <summary>GET /api/v1/admin/webhooks/{id}/deliveries?limit=: the newest deliveries first.</summary>
+/// <summary>GET /api/v1/admin/webhooks/{id}/deliveries?limit=: the newest deliveries first, and how many are in each state.</summary>
 /// <param name="Deliveries">Up to <c>limit</c> (default 50, at most 200) deliveries.</param>
-public sealed record WebhookDeliveryList(IReadOnlyList<WebhookDeliveryView> Deliveries);
+/// <param name="Counts">All of the endpoint's kept deliveries by state (delivered and failed ones are kept Webhooks:RetentionDays).</param>
+public sealed record WebhookDeliveryList(IReadOnlyList<WebhookDeliveryView> Deliveries, WebhookDeliveryCounts Counts);
+
+/// <summary>Deliveries of one endpoint by state.</summary>
+/// <param name="Pending">Not yet delivered: waiting, being sent, or waiting to retry.</param>
+/// <param name="Delivered">Answered 2xx.</param>
+/// <param name="Failed">Given up after the last attempt.</param>
+public sealed record WebhookDeliveryCounts(long Pending, long Delivered, long Failed);

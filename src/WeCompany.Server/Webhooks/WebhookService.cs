@@ -117,10 +117,13 @@ public sealed partial class WebhookService(WebhookStore store, IOptions<WebhookO
             return NotFound();
         }
         var rows = await store.ListDeliveriesAsync(id, count, ct);
+        var counts = await store.CountDeliveriesAsync(id, ct);
         return new WebhookDeliveryList(rows.Select(d => new WebhookDeliveryView(
             d.Id, d.EventId, d.EventType, d.OrderKey == 0 ? null : d.OrderKey, d.State, d.Attempts, d.LastStatus, d.LastError, d.LastLatencyMs,
             Time(d.CreatedAt), d.State == WebhookDeliveryStates.Pending ? Time(d.NextAttemptAt) : null,
-            d.FinishedAt is { } f ? Time(f) : null)).ToList());
+            d.FinishedAt is { } f ? Time(f) : null)).ToList(),
+            new WebhookDeliveryCounts(counts.GetValueOrDefault(WebhookDeliveryStates.Pending), counts.GetValueOrDefault(WebhookDeliveryStates.Delivered),
+                counts.GetValueOrDefault(WebhookDeliveryStates.Failed)));
     }
 
     private ApiError? CheckUrl(string? url) =>

@@ -82,6 +82,15 @@ public sealed class WebhookStore(Database database)
             new { endpointId, limit }, cancellationToken: ct))).AsList();
     }
 
+    /// <summary>The endpoint's deliveries by state.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> CountDeliveriesAsync(long endpointId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<(string State, long Count)>(new CommandDefinition(
+            "SELECT state, COUNT(*) FROM webhook_deliveries WHERE endpoint_id = @endpointId GROUP BY state",
+            new { endpointId }, cancellationToken: ct))).ToDictionary(r => r.State, r => r.Count);
+    }
+
     /// <summary>Enabled endpoints that have a delivery due now and not leased.</summary>
     public async Task<IReadOnlyList<long>> DueEndpointsAsync(long now, CancellationToken ct)
     {

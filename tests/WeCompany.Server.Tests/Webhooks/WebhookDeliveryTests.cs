@@ -95,6 +95,9 @@ public sealed class WebhookDeliveryTests
         Assert.Equal(200, delivery.GetProperty("last_status").GetInt32());
         Assert.Equal(JsonValueKind.Null, delivery.GetProperty("last_error").ValueKind);
         Assert.Equal("meeting.created", delivery.GetProperty("event_type").GetString());
+        var counts = (await ApiAssert.SuccessAsync(await admin.Client.GetAsync($"api/v1/admin/webhooks/{hook.Id}/deliveries?limit=1").WaitAsync(MeetingKit.Timeout)))
+            .GetProperty("counts");
+        Assert.Equal((0, 1, 0), (counts.GetProperty("pending").GetInt32(), counts.GetProperty("delivered").GetInt32(), counts.GetProperty("failed").GetInt32()));
     }
 
     [Fact]
