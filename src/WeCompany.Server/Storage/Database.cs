@@ -14,9 +14,10 @@ public enum SqlDialect
 /// <summary>
 /// Opens connections to the configured store. Stores write SQL that runs on both dialects (timestamps are
 /// Unix milliseconds in BIGINT columns, ids come back with RETURNING); where they differ they ask
-/// <see cref="Dialect"/>. Thread-safe: each call opens its own pooled connection.
+/// <see cref="Dialect"/>. Thread-safe: each call opens its own pooled connection. Disposed last at shutdown (by the
+/// service container): the PostgreSQL pool closes its connections then, instead of holding them until they idle out.
 /// </summary>
-public sealed class Database
+public sealed class Database : IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly NpgsqlDataSource? _postgres;
@@ -73,6 +74,8 @@ public sealed class Database
         await connection.OpenAsync(cancellationToken);
         return connection;
     }
+
+    public ValueTask DisposeAsync() => _postgres?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>True when the exception is a unique-constraint violation on either engine.</summary>
     public static bool IsUniqueViolation(Exception exception) => exception switch

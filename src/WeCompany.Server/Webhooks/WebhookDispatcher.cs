@@ -150,7 +150,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         {
             // Shutting down: StopAsync gives the lease back.
         }
-        catch (Exception e) when (IsStoreFault(e))
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             // The outcome could not be written: the lease expires and the delivery is sent again (same Webhook-Id).
             Log.RecordFailed(_logger, delivery.Id, e);
