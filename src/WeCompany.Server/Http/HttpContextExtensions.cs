@@ -18,6 +18,30 @@ public static class HttpContextExtensions
     public static AuthenticatedUser Identity(this ClaimsPrincipal principal) =>
         AuthenticatedUser.From(principal) ?? throw new InvalidOperationException("The endpoint requires an authenticated user.");
 
+    /// <summary>
+    /// Reads an optional JSON body: default when there is none; a body that is not JSON, or malformed, becomes the
+    /// framework's 415 or 400 (ErrorHandling turns them into the envelope, as for bound bodies).
+    /// </summary>
+    public static async Task<T?> ReadOptionalJsonAsync<T>(this HttpContext context, CancellationToken ct)
+    {
+        if (context.Request.ContentLength is null or 0 && context.Request.Headers.TransferEncoding.Count == 0)
+        {
+            return default;
+        }
+        if (!context.Request.HasJsonContentType())
+        {
+            throw new BadHttpRequestException("Send the body as application/json.", StatusCodes.Status415UnsupportedMediaType);
+        }
+        try
+        {
+            return await context.Request.ReadFromJsonAsync<T>(Protocol.WireJson.Options, ct);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new BadHttpRequestException("The JSON body is malformed.", StatusCodes.Status400BadRequest, e);
+        }
+    }
+
     /// <summary>Declares the error envelope for each status in the OpenAPI document.</summary>
     public static RouteHandlerBuilder ProducesApiErrors(this RouteHandlerBuilder builder, params int[] statuses)
     {

@@ -100,7 +100,7 @@ public static class MeetingsApi
             return BadId("meeting id");
         }
         // The body is optional: a meeting without a password needs none.
-        var request = await ReadOptionalAsync<JoinMeetingRequest>(context, ct) ?? new JoinMeetingRequest(null);
+        var request = await context.ReadOptionalJsonAsync<JoinMeetingRequest>(ct) ?? new JoinMeetingRequest(null);
         return (await meetings.JoinAsync(context.User.Identity(), meetingId, request, PublicBase(context, http.Value), context.ClientAddress(), ct)).ToHttp();
     }
 
@@ -140,35 +140,13 @@ public static class MeetingsApi
             return BadId("participant id");
         }
         // The body is optional: no body mutes the microphone.
-        var request = await ReadOptionalAsync<MuteParticipantRequest>(context, ct) ?? new MuteParticipantRequest(null);
+        var request = await context.ReadOptionalJsonAsync<MuteParticipantRequest>(ct) ?? new MuteParticipantRequest(null);
         return (await meetings.MuteAsync(meetingId, context.User.UserId(), target, request, ct)).ToHttp();
     }
 
     /// <summary>The public URL (scheme and host) join links and the signaling URL are built on.</summary>
     internal static string PublicBase(HttpContext context, HttpOptions http) =>
         !string.IsNullOrEmpty(http.PublicUrl) ? http.PublicUrl.TrimEnd('/') : context.Request.Scheme + "://" + context.Request.Host.Value;
-
-    /// <summary>Reads an optional JSON body: null when there is none; a malformed one becomes the framework's 400.</summary>
-    private static async Task<T?> ReadOptionalAsync<T>(HttpContext context, CancellationToken ct)
-    {
-        if (context.Request.ContentLength is null or 0 && context.Request.Headers.TransferEncoding.Count == 0)
-        {
-            return default;
-        }
-        if (!context.Request.HasJsonContentType())
-        {
-            throw new BadHttpRequestException("Send the body as application/json.", StatusCodes.Status415UnsupportedMediaType);
-        }
-        try
-        {
-            return await context.Request.ReadFromJsonAsync<T>(Protocol.WireJson.Options, ct);
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            // ErrorHandling turns this into the envelope's 400 with the JSON path, as for bound bodies.
-            throw new BadHttpRequestException("The JSON body is malformed.", StatusCodes.Status400BadRequest, e);
-        }
-    }
 
     private static IResult BadId(string what) => Api.Error(ApiError.Validation($"The {what} must be a number."));
 

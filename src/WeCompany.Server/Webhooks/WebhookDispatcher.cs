@@ -7,8 +7,9 @@ namespace WeCompany.Server.Webhooks;
 
 /// <summary>
 /// The delivery worker, one per node. Its loop (one task) finds endpoints with due deliveries, leases as many as the
-/// endpoint has free request slots on this node, and starts one send task per lease; each send records its outcome
-/// and wakes the loop. A slow or dead endpoint only ever holds its own slots, so it delays no other endpoint and no
+/// endpoint has free request slots on this node, and starts one send task per lease; each send queues its outcome
+/// and wakes the loop, which writes all outcomes that came in one transaction before it claims again (one commit per
+/// round, not per event: the store's commits are what a busy server runs out of first). A slow or dead endpoint only ever holds its own slots, so it delays no other endpoint and no
 /// request of the server. In a cluster every node runs one: leases make each delivery go out from one node, and a
 /// lease left by a node that died expires and is taken over.
 /// </summary>
@@ -25,6 +26,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly ILogger<WebhookDispatcher> _logger;
     private readonly string _node;
     private readonly ConcurrentDictionary<long, int> _inFlight = new();
+    // Bounded by the requests in flight: a send adds one outcome, and the loop removes it before claiming again.
+    private readonly ConcurrentQueue<(long EndpointId, DeliveryOutcome Outcome)> _outcomes = new();
     private readonly Counter _delivered;
     private readonly Counter _failedAttempts;
     private readonly Counter _gaveUp;
@@ -66,6 +69,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         {
             try
             {
+                await WriteOutcomesAsync(stoppingToken);
                 await DispatchDueAsync(stoppingToken);
                 if (_time.GetUtcNow() >= nextPrune)
                 {
@@ -98,6 +102,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         }
         try
         {
+            await WriteOutcomesAsync(cancellationToken);
             await _store.ReleaseLeasesAsync(_node, cancellationToken);
         }
         catch (Exception e) when (IsStoreFault(e))
@@ -140,48 +145,91 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     private async Task DeliverAsync(WebhookTarget target, ClaimedDelivery delivery, CancellationToken ct)
     {
+        var queued = false;
         try
         {
             await Task.Yield();
             var attempt = await _sender.SendAsync(target, delivery.EventId, delivery.Body, ct);
-            await RecordAsync(target, delivery, attempt, ct);
+            _outcomes.Enqueue((target.EndpointId, Outcome(target, delivery, attempt)));
+            queued = true;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Shutting down: StopAsync gives the lease back.
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            // The outcome could not be written: the lease expires and the delivery is sent again (same Webhook-Id).
-            Log.RecordFailed(_logger, delivery.Id, e);
+            Log.SendFailed(_logger, delivery.Id, e);
+            _outcomes.Enqueue((target.EndpointId, Outcome(target, delivery, new WebhookAttempt(false, null, "internal error while sending", 0))));
+            queued = true;
         }
         finally
         {
-            _inFlight.AddOrUpdate(target.EndpointId, 0, (_, n) => n - 1);
-            Interlocked.Decrement(ref _sending);
+            if (!queued)
+            {
+                Release(target.EndpointId);
+            }
             _outbox.Wake();
         }
     }
 
-    private async Task RecordAsync(WebhookTarget target, ClaimedDelivery delivery, WebhookAttempt attempt, CancellationToken ct)
+    private DeliveryOutcome Outcome(WebhookTarget target, ClaimedDelivery delivery, WebhookAttempt attempt)
     {
-        var now = _time.GetUtcNow();
         if (attempt.Delivered)
         {
-            if (await _store.MarkDeliveredAsync(delivery.Id, _node, attempt.Status ?? 200, attempt.LatencyMs, now.ToUnixTimeMilliseconds(), ct))
-            {
-                _delivered.Increment();
-            }
-            return;
+            return new DeliveryOutcome(delivery.Id, true, attempt.Status, null, attempt.LatencyMs, null);
         }
-        _failedAttempts.Increment();
+        var now = _time.GetUtcNow();
         long? next = delivery.Attempts >= _options.MaxAttempts ? null : (now + RetryDelay(delivery.Attempts)).ToUnixTimeMilliseconds();
         if (next is null)
         {
-            _gaveUp.Increment();
             Log.GaveUp(_logger, delivery.Id, target.EndpointId, delivery.Attempts, attempt.Error ?? "");
         }
-        await _store.MarkFailedAttemptAsync(delivery.Id, _node, attempt.Status, attempt.Error ?? "failed", attempt.LatencyMs, next, now.ToUnixTimeMilliseconds(), ct);
+        return new DeliveryOutcome(delivery.Id, false, attempt.Status, attempt.Error ?? "failed", attempt.LatencyMs, next);
+    }
+
+    /// <summary>
+    /// Writes every queued outcome in one transaction, then frees their request slots (only then may the next event
+    /// of the same meeting be claimed). When the store fails they stay queued, slots held, for the next round.
+    /// </summary>
+    private async Task WriteOutcomesAsync(CancellationToken ct)
+    {
+        if (_outcomes.IsEmpty)
+        {
+            return;
+        }
+        var batch = new List<(long EndpointId, DeliveryOutcome Outcome)>();
+        while (_outcomes.TryDequeue(out var item))
+        {
+            batch.Add(item);
+        }
+        try
+        {
+            await _store.FinishAsync(batch.ConvertAll(b => b.Outcome), _node, _time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+        }
+        catch
+        {
+            foreach (var item in batch)
+            {
+                _outcomes.Enqueue(item);
+            }
+            throw;
+        }
+        foreach (var (endpointId, outcome) in batch)
+        {
+            (outcome.Delivered ? _delivered : _failedAttempts).Increment();
+            if (!outcome.Delivered && outcome.NextAttemptAt is null)
+            {
+                _gaveUp.Increment();
+            }
+            Release(endpointId);
+        }
+    }
+
+    private void Release(long endpointId)
+    {
+        _inFlight.AddOrUpdate(endpointId, 0, (_, n) => n - 1);
+        Interlocked.Decrement(ref _sending);
     }
 
     /// <summary>
@@ -220,8 +268,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
         [LoggerMessage(1, LogLevel.Warning, "Webhook delivery round failed on the store; retrying")]
         public static partial void DispatchFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(2, LogLevel.Warning, "Webhook delivery {DeliveryId}: its outcome could not be stored; it will be sent again when its lease expires")]
-        public static partial void RecordFailed(ILogger logger, long deliveryId, Exception exception);
+        [LoggerMessage(2, LogLevel.Warning, "Webhook delivery {DeliveryId}: sending failed unexpectedly; counted as a failed attempt")]
+        public static partial void SendFailed(ILogger logger, long deliveryId, Exception exception);
 
         [LoggerMessage(3, LogLevel.Warning, "Webhook delivery {DeliveryId} to endpoint {EndpointId} failed for good after {Attempts} attempts: {Error}")]
         public static partial void GaveUp(ILogger logger, long deliveryId, long endpointId, int attempts, string error);

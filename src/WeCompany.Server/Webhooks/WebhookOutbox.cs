@@ -33,8 +33,8 @@ public sealed class WebhookOutbox(Database database)
         }
         var now = webhookEvent.CreatedAt.ToUnixTimeMilliseconds();
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, order_key, body, state, attempts, next_attempt_at, created_at) " +
-            "SELECT id, @Id, @Type, @orderKey, @body, 'pending', 0, @now, @now FROM webhook_endpoints " +
+            "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, order_key, body, attempts, next_attempt_at, created_at) " +
+            "SELECT id, @Id, @Type, @orderKey, @body, 0, @now, @now FROM webhook_endpoints " +
             "WHERE enabled AND (events = '*' OR ',' || events || ',' LIKE @pattern) ORDER BY id",
             new { webhookEvent.Id, webhookEvent.Type, orderKey = webhookEvent.OrderKey, body = webhookEvent.ToJson(), now, pattern = "%," + webhookEvent.Type + ",%" },
             transaction, cancellationToken: ct));

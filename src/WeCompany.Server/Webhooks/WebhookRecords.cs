@@ -28,13 +28,16 @@ public sealed class WebhookDeliveryRecord
     public long OrderKey { get; init; }
     public string State { get; init; } = "";
     public int Attempts { get; init; }
-    public long NextAttemptAt { get; init; }
+    public long? NextAttemptAt { get; init; }
     public int? LastStatus { get; init; }
     public string? LastError { get; init; }
     public int? LastLatencyMs { get; init; }
     public long CreatedAt { get; init; }
     public long? FinishedAt { get; init; }
 }
+
+/// <summary>What became of one leased delivery: delivered, failed for good (<see cref="NextAttemptAt"/> null), or to be retried then.</summary>
+public sealed record DeliveryOutcome(long Id, bool Delivered, int? Status, string? Error, int LatencyMs, long? NextAttemptAt);
 
 /// <summary>A delivery this node has leased and is about to send.</summary>
 public sealed class ClaimedDelivery

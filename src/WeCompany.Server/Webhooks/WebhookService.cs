@@ -120,7 +120,7 @@ public sealed partial class WebhookService(WebhookStore store, IOptions<WebhookO
         var counts = await store.CountDeliveriesAsync(id, ct);
         return new WebhookDeliveryList(rows.Select(d => new WebhookDeliveryView(
             d.Id, d.EventId, d.EventType, d.OrderKey == 0 ? null : d.OrderKey, d.State, d.Attempts, d.LastStatus, d.LastError, d.LastLatencyMs,
-            Time(d.CreatedAt), d.State == WebhookDeliveryStates.Pending ? Time(d.NextAttemptAt) : null,
+            Time(d.CreatedAt), d.NextAttemptAt is { } next ? Time(next) : null,
             d.FinishedAt is { } f ? Time(f) : null)).ToList(),
             new WebhookDeliveryCounts(counts.GetValueOrDefault(WebhookDeliveryStates.Pending), counts.GetValueOrDefault(WebhookDeliveryStates.Delivered),
                 counts.GetValueOrDefault(WebhookDeliveryStates.Failed)));

@@ -4,7 +4,8 @@ using WeCompany.Server.Storage;
 namespace WeCompany.Server.Webhooks;
 
 /// <summary>
-/// Endpoints and deliveries in the store, on SQLite and PostgreSQL. Deliveries are claimed with a lease: on
+/// Endpoints and deliveries in the store, on SQLite and PostgreSQL. webhook_deliveries holds only unfinished
+/// deliveries; finishing one moves it to webhook_delivery_history. Deliveries are claimed with a lease: on
 /// PostgreSQL the claim skips rows another node is claiming at the same moment (<c>FOR UPDATE SKIP LOCKED</c>), and
 /// the lease keeps them from everyone else until it expires; SQLite has one writer, so claims never overlap.
 /// Thread-safe: each call opens its own pooled connection.
@@ -66,19 +67,25 @@ public sealed class WebhookStore(Database database)
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM webhook_deliveries WHERE endpoint_id = @id", new { id }, transaction, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM webhook_delivery_history WHERE endpoint_id = @id", new { id }, transaction, cancellationToken: ct));
         var deleted = await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM webhook_endpoints WHERE id = @id", new { id }, transaction, cancellationToken: ct));
         await transaction.CommitAsync(ct);
         return deleted > 0;
     }
 
-    /// <summary>The endpoint's newest deliveries first.</summary>
+    /// <summary>The endpoint's newest deliveries first, unfinished and finished together.</summary>
     public async Task<IReadOnlyList<WebhookDeliveryRecord>> ListDeliveriesAsync(long endpointId, int limit, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         return (await connection.QueryAsync<WebhookDeliveryRecord>(new CommandDefinition(
-            "SELECT id, event_id, event_type, order_key, state, attempts, next_attempt_at, last_status, last_error, last_latency_ms, created_at, finished_at " +
-            "FROM webhook_deliveries WHERE endpoint_id = @endpointId ORDER BY id DESC LIMIT @limit",
+            "SELECT * FROM (" +
+            "SELECT id, event_id, event_type, order_key, 'pending' AS state, attempts, next_attempt_at, last_status, last_error, last_latency_ms, " +
+            "created_at, CAST(NULL AS BIGINT) AS finished_at FROM webhook_deliveries WHERE endpoint_id = @endpointId " +
+            "UNION ALL SELECT id, event_id, event_type, order_key, state, attempts, CAST(NULL AS BIGINT) AS next_attempt_at, last_status, last_error, " +
+            "last_latency_ms, created_at, finished_at FROM webhook_delivery_history WHERE endpoint_id = @endpointId" +
+            ") d ORDER BY id DESC LIMIT @limit",
             new { endpointId, limit }, cancellationToken: ct))).AsList();
     }
 
@@ -87,7 +94,8 @@ public sealed class WebhookStore(Database database)
     {
         await using var connection = await database.OpenAsync(ct);
         return (await connection.QueryAsync<(string State, long Count)>(new CommandDefinition(
-            "SELECT state, COUNT(*) FROM webhook_deliveries WHERE endpoint_id = @endpointId GROUP BY state",
+            "SELECT 'pending', COUNT(*) FROM webhook_deliveries WHERE endpoint_id = @endpointId " +
+            "UNION ALL SELECT state, COUNT(*) FROM webhook_delivery_history WHERE endpoint_id = @endpointId GROUP BY state",
             new { endpointId }, cancellationToken: ct))).ToDictionary(r => r.State, r => r.Count);
     }
 
@@ -97,14 +105,14 @@ public sealed class WebhookStore(Database database)
         await using var connection = await database.OpenAsync(ct);
         return (await connection.QueryAsync<long>(new CommandDefinition(
             "SELECT e.id FROM webhook_endpoints e WHERE e.enabled AND EXISTS (SELECT 1 FROM webhook_deliveries d " +
-            "WHERE d.endpoint_id = e.id AND d.state = 'pending' AND d.next_attempt_at <= @now AND (d.lease_until IS NULL OR d.lease_until < @now))",
+            "WHERE d.endpoint_id = e.id AND d.next_attempt_at <= @now AND (d.lease_until IS NULL OR d.lease_until < @now))",
             new { now }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>
     /// Leases up to <paramref name="limit"/> due deliveries of the endpoint to <paramref name="node"/> and counts the
     /// attempt. Only the head of each order key's queue is taken: a row waits while an earlier row of the same
-    /// endpoint and meeting is still pending (being sent, or waiting to retry), so a meeting's events arrive in order.
+    /// endpoint and meeting is unfinished (being sent, or waiting to retry), so a meeting's events arrive in order.
     /// </summary>
     public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(long endpointId, string node, long now, long leaseUntil, int limit, CancellationToken ct)
     {
@@ -112,10 +120,10 @@ public sealed class WebhookStore(Database database)
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var claimed = (await connection.QueryAsync<ClaimedDelivery>(new CommandDefinition(
             "UPDATE webhook_deliveries SET lease_owner = @node, lease_until = @leaseUntil, attempts = attempts + 1 WHERE id IN (" +
-            "SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = @endpointId AND d.state = 'pending' AND d.next_attempt_at <= @now " +
+            "SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = @endpointId AND d.next_attempt_at <= @now " +
             "AND (d.lease_until IS NULL OR d.lease_until < @now) " +
             "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id AND e.order_key = d.order_key " +
-            "AND e.state = 'pending' AND e.id < d.id) " +
+            "AND e.id < d.id) " +
             $"ORDER BY d.id LIMIT @limit{SkipLocked}) " +
             "RETURNING id, event_id, body, attempts, created_at",
             new { endpointId, node, now, leaseUntil, limit }, transaction, cancellationToken: ct))).AsList();
@@ -124,31 +132,38 @@ public sealed class WebhookStore(Database database)
         return claimed;
     }
 
-    /// <summary>Records a successful attempt; false when the lease was no longer this node's (another node took the row over).</summary>
-    public async Task<bool> MarkDeliveredAsync(long id, string node, int status, int latencyMs, long now, CancellationToken ct)
+    /// <summary>
+    /// Records the outcomes of attempts, all in one transaction (one commit however many there are): a finished
+    /// delivery moves to the history, a failed attempt waits for its retry. An outcome whose lease is no longer this
+    /// node's (another node took the row over) changes nothing.
+    /// </summary>
+    public async Task FinishAsync(IReadOnlyList<DeliveryOutcome> outcomes, string node, long now, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE webhook_deliveries SET state = 'delivered', lease_owner = NULL, lease_until = NULL, last_status = @status, " +
-            "last_error = NULL, last_latency_ms = @latencyMs, finished_at = @now WHERE id = @id AND lease_owner = @node AND state = 'pending'",
-            new { id, node, status, latencyMs, now }, cancellationToken: ct)) > 0;
-    }
-
-    /// <summary>Records a failed attempt: the row waits until <paramref name="nextAttemptAt"/>, or is failed for good when that is null.</summary>
-    public async Task<bool> MarkFailedAttemptAsync(long id, string node, int? status, string error, int latencyMs, long? nextAttemptAt, long now, CancellationToken ct)
-    {
-        await using var connection = await database.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE webhook_deliveries SET state = @state, next_attempt_at = @next, lease_owner = NULL, lease_until = NULL, " +
-            "last_status = @status, last_error = @error, last_latency_ms = @latencyMs, finished_at = @finished " +
-            "WHERE id = @id AND lease_owner = @node AND state = 'pending'",
-            new
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        foreach (var o in outcomes)
+        {
+            var parameters = new { o.Id, node, o.Status, o.Error, o.LatencyMs, next = o.NextAttemptAt, now,
+                state = o.Delivered ? WebhookDeliveryStates.Delivered : WebhookDeliveryStates.Failed };
+            if (!o.Delivered && o.NextAttemptAt is not null)
             {
-                id, node, status, error, latencyMs,
-                state = nextAttemptAt is null ? WebhookDeliveryStates.Failed : WebhookDeliveryStates.Pending,
-                next = nextAttemptAt ?? now,
-                finished = nextAttemptAt is null ? now : (long?)null,
-            }, cancellationToken: ct)) > 0;
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE webhook_deliveries SET next_attempt_at = @next, lease_owner = NULL, lease_until = NULL, last_status = @Status, " +
+                    "last_error = @Error, last_latency_ms = @LatencyMs WHERE id = @Id AND lease_owner = @node",
+                    parameters, transaction, cancellationToken: ct));
+                continue;
+            }
+            if (await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO webhook_delivery_history (id, endpoint_id, event_id, event_type, order_key, state, attempts, last_status, last_error, " +
+                "last_latency_ms, created_at, finished_at) SELECT id, endpoint_id, event_id, event_type, order_key, @state, attempts, @Status, @Error, " +
+                "@LatencyMs, created_at, @now FROM webhook_deliveries WHERE id = @Id AND lease_owner = @node",
+                parameters, transaction, cancellationToken: ct)) > 0)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM webhook_deliveries WHERE id = @Id", parameters, transaction, cancellationToken: ct));
+            }
+        }
+        await transaction.CommitAsync(ct);
     }
 
     /// <summary>Gives back the leases <paramref name="node"/> holds (at start-up nothing of this node is in flight; at stop it no longer will be).</summary>
@@ -156,16 +171,16 @@ public sealed class WebhookStore(Database database)
     {
         await using var connection = await database.OpenAsync(ct);
         return await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = @node AND state = 'pending'",
+            "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = @node",
             new { node }, cancellationToken: ct));
     }
 
-    /// <summary>Deletes delivered and failed rows finished before <paramref name="before"/>.</summary>
+    /// <summary>Deletes history rows finished before <paramref name="before"/>.</summary>
     public async Task<int> PruneAsync(long before, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         return await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < @before", new { before }, cancellationToken: ct));
+            "DELETE FROM webhook_delivery_history WHERE finished_at < @before", new { before }, cancellationToken: ct));
     }
 
     /// <summary>Pending deliveries waiting for their turn or a retry (the backlog gauge).</summary>
@@ -173,6 +188,6 @@ public sealed class WebhookStore(Database database)
     {
         await using var connection = await database.OpenAsync(ct);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'", cancellationToken: ct));
+            "SELECT COUNT(*) FROM webhook_deliveries", cancellationToken: ct));
     }
 }

@@ -57,22 +57,7 @@ public static class WebhooksApi
             return BadId();
         }
         // The body is optional: none (or {}) generates the new secret.
-        RotateWebhookSecretRequest? request = null;
-        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
-        {
-            if (!context.Request.HasJsonContentType())
-            {
-                throw new BadHttpRequestException("Send the body as application/json.", StatusCodes.Status415UnsupportedMediaType);
-            }
-            try
-            {
-                request = await context.Request.ReadFromJsonAsync<RotateWebhookSecretRequest>(Protocol.WireJson.Options, ct);
-            }
-            catch (System.Text.Json.JsonException e)
-            {
-                throw new BadHttpRequestException("The JSON body is malformed.", StatusCodes.Status400BadRequest, e);
-            }
-        }
+        var request = await context.ReadOptionalJsonAsync<RotateWebhookSecretRequest>(ct);
         return (await webhooks.RotateSecretAsync(context.User.UserId(), endpointId, request, ct)).ToHttp();
     }
 

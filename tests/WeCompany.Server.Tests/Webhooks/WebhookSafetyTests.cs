@@ -130,7 +130,7 @@ public sealed class WebhookSafetyTests
         var received = await receiver.WaitForAsync(r => r.Count == 1, "the committed event");
         Assert.Equal("committed", received[0].EventId);
         await using var check = await database.OpenAsync(CancellationToken.None);
-        Assert.Equal(["committed"], await check.QueryAsync<string>("SELECT event_id FROM webhook_deliveries"));
+        Assert.Equal(["committed"], await check.QueryAsync<string>("SELECT event_id FROM webhook_deliveries UNION ALL SELECT event_id FROM webhook_delivery_history"));
         Assert.Single(await admin.DeliveriesAsync(hook.Id));
     }
 

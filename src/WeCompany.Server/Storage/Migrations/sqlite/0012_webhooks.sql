@@ -17,10 +17,10 @@ CREATE TABLE webhook_endpoints (
 );
 
 -- The outbox: one row per event and endpoint, inserted in the same transaction as the change it reports (so a
--- committed change always has its rows and a rolled-back one never does). order_key is the meeting id (0 when the
--- event concerns none): rows of one endpoint and order key are sent one at a time, in id order. A row is pending
--- until delivered or failed; while a node sends it, lease_owner/lease_until hold it (an expired lease is taken
--- over by any node). Times are Unix milliseconds (UTC).
+-- committed change always has its rows and a rolled-back one never does). Only deliveries not yet finished live here,
+-- so the worker's queries never wade through history. order_key is the meeting id (0 when the event concerns none):
+-- rows of one endpoint and order key are sent one at a time, in id order. While a node sends a row,
+-- lease_owner/lease_until hold it (an expired lease is taken over by any node). Times are Unix milliseconds (UTC).
 CREATE TABLE webhook_deliveries (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     endpoint_id     INTEGER NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
@@ -28,7 +28,6 @@ CREATE TABLE webhook_deliveries (
     event_type      TEXT    NOT NULL,
     order_key       BIGINT  NOT NULL,
     body            TEXT    NOT NULL,
-    state           TEXT    NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at BIGINT  NOT NULL,
     lease_owner     TEXT,
@@ -36,13 +35,29 @@ CREATE TABLE webhook_deliveries (
     last_status     INTEGER,
     last_error      TEXT,
     last_latency_ms INTEGER,
-    created_at      BIGINT  NOT NULL,
-    finished_at     BIGINT
+    created_at      BIGINT  NOT NULL
 );
 CREATE UNIQUE INDEX ux_webhook_deliveries_event ON webhook_deliveries (endpoint_id, event_id);
--- The head of each (endpoint, order key) queue, and what is due: both only over pending rows.
-CREATE INDEX ix_webhook_deliveries_queue ON webhook_deliveries (endpoint_id, order_key, id) WHERE state = 'pending';
-CREATE INDEX ix_webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
--- Recent deliveries of an endpoint (the admin view) and the retention sweep.
-CREATE INDEX ix_webhook_deliveries_finished ON webhook_deliveries (finished_at) WHERE state <> 'pending';
+-- The head of each (endpoint, order key) queue, what is due, and an endpoint's rows newest first.
+CREATE INDEX ix_webhook_deliveries_queue ON webhook_deliveries (endpoint_id, order_key, id);
+CREATE INDEX ix_webhook_deliveries_due ON webhook_deliveries (next_attempt_at);
 CREATE INDEX ix_webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id);
+
+-- Finished deliveries (state delivered or failed), moved here in the transaction that finishes them, with the same id;
+-- kept Webhooks:RetentionDays for the deliveries view, then deleted. The body is not kept.
+CREATE TABLE webhook_delivery_history (
+    id              BIGINT  PRIMARY KEY,
+    endpoint_id     INTEGER NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+    event_id        TEXT    NOT NULL,
+    event_type      TEXT    NOT NULL,
+    order_key       BIGINT  NOT NULL,
+    state           TEXT    NOT NULL,
+    attempts        INTEGER NOT NULL,
+    last_status     INTEGER,
+    last_error      TEXT,
+    last_latency_ms INTEGER,
+    created_at      BIGINT  NOT NULL,
+    finished_at     BIGINT  NOT NULL
+);
+CREATE INDEX ix_webhook_delivery_history_endpoint ON webhook_delivery_history (endpoint_id, id);
+CREATE INDEX ix_webhook_delivery_history_finished ON webhook_delivery_history (finished_at);
