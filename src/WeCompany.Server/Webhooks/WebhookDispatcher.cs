@@ -69,8 +69,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         {
             try
             {
-                await WriteOutcomesAsync(stoppingToken);
-                await DispatchDueAsync(stoppingToken);
+                await RoundAsync(stoppingToken);
                 if (_time.GetUtcNow() >= nextPrune)
                 {
                     nextPrune = _time.GetUtcNow() + PruneInterval;
@@ -87,7 +86,11 @@ public sealed partial class WebhookDispatcher : BackgroundService
                 _dispatchErrors.Increment();
                 Log.DispatchFailed(_logger, e);
             }
-            await _outbox.WaitAsync(TimeSpan.FromSeconds(_options.PollSeconds), stoppingToken);
+            if (await _outbox.WaitAsync(TimeSpan.FromSeconds(_options.PollSeconds), stoppingToken) && _options.GatherMilliseconds > 0)
+            {
+                // Woken by a commit or a finished send: let the ones right behind it join this round.
+                await Task.Delay(TimeSpan.FromMilliseconds(_options.GatherMilliseconds), stoppingToken);
+            }
         }
     }
 
@@ -111,30 +114,56 @@ public sealed partial class WebhookDispatcher : BackgroundService
         }
     }
 
-    private async Task DispatchDueAsync(CancellationToken ct)
+    /// <summary>
+    /// Writes the outcomes that came in and leases what is due, in one store transaction, then starts the sends. When
+    /// the store fails the outcomes stay queued (their slots held) for the next round.
+    /// </summary>
+    private async Task RoundAsync(CancellationToken ct)
     {
-        var now = _time.GetUtcNow();
-        foreach (var endpointId in await _store.DueEndpointsAsync(now.ToUnixTimeMilliseconds(), ct))
+        var batch = new List<(long EndpointId, DeliveryOutcome Outcome)>();
+        while (_outcomes.TryDequeue(out var item))
         {
-            var free = _options.MaxConcurrentPerEndpoint - _inFlight.GetValueOrDefault(endpointId);
-            if (free <= 0)
+            batch.Add(item);
+        }
+        var now = _time.GetUtcNow();
+        if (batch.Count == 0 && !await _store.AnyDueAsync(now.ToUnixTimeMilliseconds(), ct))
+        {
+            return;
+        }
+        IReadOnlyList<(WebhookEndpointRecord Endpoint, IReadOnlyList<ClaimedDelivery> Claimed)> leased;
+        try
+        {
+            // Slots of the outcomes being written are free again once the round commits.
+            var finishing = batch.CountBy(b => b.EndpointId).ToDictionary(p => p.Key, p => p.Value);
+            leased = await _store.RoundAsync(batch.ConvertAll(b => b.Outcome), _node, now.ToUnixTimeMilliseconds(), (now + Lease).ToUnixTimeMilliseconds(),
+                id => _options.MaxConcurrentPerEndpoint - _inFlight.GetValueOrDefault(id) + finishing.GetValueOrDefault(id), ct);
+        }
+        catch
+        {
+            foreach (var item in batch)
             {
-                continue;
+                _outcomes.Enqueue(item);
             }
-            // Read each round: the URL, secret or enabled flag may have changed (on any node).
-            var endpoint = await _store.FindEndpointAsync(endpointId, ct);
-            if (endpoint is not { Enabled: true } || !Uri.TryCreate(endpoint.Url, UriKind.Absolute, out var url))
+            throw;
+        }
+        foreach (var (endpointId, outcome) in batch)
+        {
+            (outcome.Delivered ? _delivered : _failedAttempts).Increment();
+            if (!outcome.Delivered && outcome.NextAttemptAt is null)
             {
-                continue;
+                _gaveUp.Increment();
             }
-            var claimed = await _store.ClaimAsync(endpointId, _node, now.ToUnixTimeMilliseconds(), (now + Lease).ToUnixTimeMilliseconds(), free, ct);
-            if (claimed.Count == 0)
+            Release(endpointId);
+        }
+        foreach (var (endpoint, claimed) in leased)
+        {
+            if (!Uri.TryCreate(endpoint.Url, UriKind.Absolute, out var url))
             {
                 continue;
             }
             var previous = endpoint.PreviousSecret is not null && endpoint.PreviousSecretUntil > now.ToUnixTimeMilliseconds() ? endpoint.PreviousSecret : null;
-            var target = new WebhookTarget(endpointId, url, endpoint.Secret, previous);
-            _inFlight.AddOrUpdate(endpointId, claimed.Count, (_, n) => n + claimed.Count);
+            var target = new WebhookTarget(endpoint.Id, url, endpoint.Secret, previous);
+            _inFlight.AddOrUpdate(endpoint.Id, claimed.Count, (_, n) => n + claimed.Count);
             Interlocked.Add(ref _sending, claimed.Count);
             foreach (var delivery in claimed)
             {
@@ -188,41 +217,18 @@ public sealed partial class WebhookDispatcher : BackgroundService
         return new DeliveryOutcome(delivery.Id, false, attempt.Status, attempt.Error ?? "failed", attempt.LatencyMs, next);
     }
 
-    /// <summary>
-    /// Writes every queued outcome in one transaction, then frees their request slots (only then may the next event
-    /// of the same meeting be claimed). When the store fails they stay queued, slots held, for the next round.
-    /// </summary>
+    /// <summary>Writes the outcomes still queued (at shutdown, after the last sends ended).</summary>
     private async Task WriteOutcomesAsync(CancellationToken ct)
     {
-        if (_outcomes.IsEmpty)
-        {
-            return;
-        }
         var batch = new List<(long EndpointId, DeliveryOutcome Outcome)>();
         while (_outcomes.TryDequeue(out var item))
         {
             batch.Add(item);
         }
-        try
+        if (batch.Count > 0)
         {
             await _store.FinishAsync(batch.ConvertAll(b => b.Outcome), _node, _time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
-        }
-        catch
-        {
-            foreach (var item in batch)
-            {
-                _outcomes.Enqueue(item);
-            }
-            throw;
-        }
-        foreach (var (endpointId, outcome) in batch)
-        {
-            (outcome.Delivered ? _delivered : _failedAttempts).Increment();
-            if (!outcome.Delivered && outcome.NextAttemptAt is null)
-            {
-                _gaveUp.Increment();
-            }
-            Release(endpointId);
+            batch.ForEach(b => Release(b.EndpointId));
         }
     }
 

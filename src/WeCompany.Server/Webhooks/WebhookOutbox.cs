@@ -50,12 +50,15 @@ public sealed class WebhookOutbox(Database database)
     /// <summary>Tells the worker there may be something to send (an event committed, a delivery finished).</summary>
     public void Wake() => _wake.Writer.TryWrite(true);
 
-    /// <summary>Waits for <see cref="Wake"/> or <paramref name="timeout"/>, whichever comes first. One waiter: the worker.</summary>
-    internal async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    /// <summary>
+    /// Waits for <see cref="Wake"/> or <paramref name="timeout"/>, whichever comes first; true when woken. One waiter:
+    /// the worker.
+    /// </summary>
+    internal async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct)
     {
         if (_wake.Reader.TryRead(out _))
         {
-            return;
+            return true;
         }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
@@ -63,9 +66,11 @@ public sealed class WebhookOutbox(Database database)
         {
             await _wake.Reader.WaitToReadAsync(deadline.Token);
             _wake.Reader.TryRead(out _);
+            return true;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
+            return false;
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using WeCompany.Server.Storage;
 
@@ -99,14 +100,44 @@ public sealed class WebhookStore(Database database)
             new { endpointId }, cancellationToken: ct))).ToDictionary(r => r.State, r => r.Count);
     }
 
-    /// <summary>Enabled endpoints that have a delivery due now and not leased.</summary>
-    public async Task<IReadOnlyList<long>> DueEndpointsAsync(long now, CancellationToken ct)
+    private const string DueCondition = "d.next_attempt_at <= @now AND (d.lease_until IS NULL OR d.lease_until < @now)";
+
+    /// <summary>Whether any enabled endpoint has a delivery due now and not leased (a read: no write lock when idle).</summary>
+    public async Task<bool> AnyDueAsync(long now, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return (await connection.QueryAsync<long>(new CommandDefinition(
-            "SELECT e.id FROM webhook_endpoints e WHERE e.enabled AND EXISTS (SELECT 1 FROM webhook_deliveries d " +
-            "WHERE d.endpoint_id = e.id AND d.next_attempt_at <= @now AND (d.lease_until IS NULL OR d.lease_until < @now))",
-            new { now }, cancellationToken: ct))).AsList();
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            $"SELECT 1 FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE e.enabled AND {DueCondition} LIMIT 1",
+            new { now }, cancellationToken: ct)) is not null;
+    }
+
+    /// <summary>
+    /// One round of the delivery worker, in one transaction (one commit, however many events it covers): records
+    /// <paramref name="outcomes"/> (<see cref="FinishAsync"/>), then, for each enabled endpoint with due deliveries,
+    /// leases as many as <paramref name="freeSlots"/> allows (<see cref="ClaimAsync"/>). Answers the endpoints read in
+    /// the round (URL and secrets as they are now) with what was leased of each.
+    /// </summary>
+    public async Task<IReadOnlyList<(WebhookEndpointRecord Endpoint, IReadOnlyList<ClaimedDelivery> Claimed)>> RoundAsync(
+        IReadOnlyList<DeliveryOutcome> outcomes, string node, long now, long leaseUntil, Func<long, int> freeSlots, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await FinishAsync(connection, transaction, outcomes, node, now, ct);
+        var due = (await connection.QueryAsync<WebhookEndpointRecord>(new CommandDefinition(
+            $"SELECT {EndpointColumns} FROM webhook_endpoints WHERE enabled AND EXISTS (SELECT 1 FROM webhook_deliveries d " +
+            $"WHERE d.endpoint_id = webhook_endpoints.id AND {DueCondition})",
+            new { now }, transaction, cancellationToken: ct))).AsList();
+        var result = new List<(WebhookEndpointRecord, IReadOnlyList<ClaimedDelivery>)>(due.Count);
+        foreach (var endpoint in due)
+        {
+            var free = freeSlots(endpoint.Id);
+            if (free > 0 && await ClaimAsync(connection, transaction, endpoint.Id, node, now, leaseUntil, free, ct) is { Count: > 0 } claimed)
+            {
+                result.Add((endpoint, claimed));
+            }
+        }
+        await transaction.CommitAsync(ct);
+        return result;
     }
 
     /// <summary>
@@ -114,33 +145,36 @@ public sealed class WebhookStore(Database database)
     /// attempt. Only the head of each order key's queue is taken: a row waits while an earlier row of the same
     /// endpoint and meeting is unfinished (being sent, or waiting to retry), so a meeting's events arrive in order.
     /// </summary>
-    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(long endpointId, string node, long now, long leaseUntil, int limit, CancellationToken ct)
+    private async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(DbConnection connection, DbTransaction transaction, long endpointId, string node,
+        long now, long leaseUntil, int limit, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
         var claimed = (await connection.QueryAsync<ClaimedDelivery>(new CommandDefinition(
             "UPDATE webhook_deliveries SET lease_owner = @node, lease_until = @leaseUntil, attempts = attempts + 1 WHERE id IN (" +
-            "SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = @endpointId AND d.next_attempt_at <= @now " +
-            "AND (d.lease_until IS NULL OR d.lease_until < @now) " +
+            $"SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = @endpointId AND {DueCondition} " +
             "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id AND e.order_key = d.order_key " +
             "AND e.id < d.id) " +
             $"ORDER BY d.id LIMIT @limit{SkipLocked}) " +
             "RETURNING id, event_id, body, attempts, created_at",
             new { endpointId, node, now, leaseUntil, limit }, transaction, cancellationToken: ct))).AsList();
-        await transaction.CommitAsync(ct);
         claimed.Sort(static (a, b) => a.Id.CompareTo(b.Id));
         return claimed;
     }
 
-    /// <summary>
-    /// Records the outcomes of attempts, all in one transaction (one commit however many there are): a finished
-    /// delivery moves to the history, a failed attempt waits for its retry. An outcome whose lease is no longer this
-    /// node's (another node took the row over) changes nothing.
-    /// </summary>
+    /// <summary>Records outcomes alone, in one transaction (the worker's last act at shutdown).</summary>
     public async Task FinishAsync(IReadOnlyList<DeliveryOutcome> outcomes, string node, long now, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
+        await FinishAsync(connection, transaction, outcomes, node, now, ct);
+        await transaction.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Records the outcomes of attempts: a finished delivery moves to the history, a failed attempt waits for its
+    /// retry. An outcome whose lease is no longer this node's (another node took the row over) changes nothing.
+    /// </summary>
+    private static async Task FinishAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<DeliveryOutcome> outcomes, string node, long now, CancellationToken ct)
+    {
         foreach (var o in outcomes)
         {
             var parameters = new { o.Id, node, o.Status, o.Error, o.LatencyMs, next = o.NextAttemptAt, now,
@@ -163,7 +197,6 @@ public sealed class WebhookStore(Database database)
                     "DELETE FROM webhook_deliveries WHERE id = @Id", parameters, transaction, cancellationToken: ct));
             }
         }
-        await transaction.CommitAsync(ct);
     }
 
     /// <summary>Gives back the leases <paramref name="node"/> holds (at start-up nothing of this node is in flight; at stop it no longer will be).</summary>
