@@ -135,7 +135,11 @@ public sealed class WebhookDeliveryTests
             await Task.Delay(Timeout.Infinite, either.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         });
         await using var healthy = await WebhookReceiver.StartAsync();
-        await using var server = await TestServer.StartAsync(WebhookKit.Settings(extra: new() { ["Webhooks:RequestTimeoutSeconds"] = "30" }));
+        await using var server = await TestServer.StartAsync(WebhookKit.Settings(extra: new()
+        {
+            ["Webhooks:RequestTimeoutSeconds"] = "30",
+            ["Webhooks:MaxConcurrentPerEndpoint"] = "8",
+        }));
         var admin = await server.AdminAsync();
         await admin.RegisterWebhookAsync(hanging.Url, "meeting.created");
         await admin.RegisterWebhookAsync(healthy.Url, "meeting.created");

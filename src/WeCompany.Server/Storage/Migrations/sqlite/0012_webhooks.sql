@@ -37,11 +37,10 @@ CREATE TABLE webhook_deliveries (
     last_latency_ms INTEGER,
     created_at      BIGINT  NOT NULL
 );
-CREATE UNIQUE INDEX ux_webhook_deliveries_event ON webhook_deliveries (endpoint_id, event_id);
--- The head of each (endpoint, order key) queue, what is due, and an endpoint's rows newest first.
+-- The head of each (endpoint, order key) queue, and what is due. Every index here is written twice per event (insert,
+-- then delete when it finishes), so there are only these two: the table holds only the backlog.
 CREATE INDEX ix_webhook_deliveries_queue ON webhook_deliveries (endpoint_id, order_key, id);
 CREATE INDEX ix_webhook_deliveries_due ON webhook_deliveries (next_attempt_at);
-CREATE INDEX ix_webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id);
 
 -- Finished deliveries (state delivered or failed), moved here in the transaction that finishes them, with the same id;
 -- kept Webhooks:RetentionDays for the deliveries view, then deleted. The body is not kept.
