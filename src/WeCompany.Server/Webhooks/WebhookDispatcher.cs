@@ -62,7 +62,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
             return;
         }
         // A restarted node has nothing in flight: what it leased before it died may go out again at once.
-        await RetryStoreAsync(ct => _store.ReleaseLeasesAsync(_node, ct), stoppingToken);
+        await RetryStoreAsync(ct => _store.ReleaseStaleLeasesAtStartAsync(_node, ct), stoppingToken);
         var nextPrune = _time.GetUtcNow();
         var nextCount = nextPrune;
         while (!stoppingToken.IsCancellationRequested)

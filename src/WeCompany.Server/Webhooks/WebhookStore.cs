@@ -199,13 +199,28 @@ public sealed class WebhookStore(Database database)
         }
     }
 
-    /// <summary>Gives back the leases <paramref name="node"/> holds (at start-up nothing of this node is in flight; at stop it no longer will be).</summary>
+    /// <summary>Gives back the leases <paramref name="node"/> holds (at stop it no longer sends them).</summary>
     public async Task<int> ReleaseLeasesAsync(string node, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         return await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = @node",
             new { node }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// At start-up: nothing this node leased before it died is in flight any more. On SQLite this process is the only
+    /// one (embedded mode, whose node id is new on every start), so every lease is stale; on PostgreSQL only this
+    /// node's are, and other nodes' expire.
+    /// </summary>
+    public Task<int> ReleaseStaleLeasesAtStartAsync(string node, CancellationToken ct) =>
+        database.Dialect == SqlDialect.Sqlite ? ReleaseAllLeasesAsync(ct) : ReleaseLeasesAsync(node, ct);
+
+    private async Task<int> ReleaseAllLeasesAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL", cancellationToken: ct));
     }
 
     /// <summary>Deletes history rows finished before <paramref name="before"/>.</summary>

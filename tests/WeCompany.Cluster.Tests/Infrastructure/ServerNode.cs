@@ -26,9 +26,10 @@ public sealed class ServerNode : IAsyncDisposable
         Directory.CreateDirectory(DataDir);
         var environment = new Dictionary<string, string>(sharedEnvironment)
         {
-            ["WECOMPANY_Cluster__NodeId"] = id,
             ["WECOMPANY_Media__Port"] = MediaPort.ToString(CultureInfo.InvariantCulture),
         };
+        // The node id is the name unless the caller set one (an empty one: a new id on every start, as embedded servers do).
+        environment.TryAdd("WECOMPANY_Cluster__NodeId", id);
         _environment = environment;
     }
 

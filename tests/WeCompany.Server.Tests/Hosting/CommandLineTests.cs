@@ -69,12 +69,11 @@ public sealed class CommandLineTests
     [Fact]
     public async Task AnUnreachableDatabaseIsOneClearLineAndExitCodeOneWithoutThePassword()
     {
-        int port;
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        // A port bound but not listening refuses every connection, and stays ours for the whole test (a port merely
+        // found free could be taken by another test's server in between, which then answered instead).
+        using var refusing = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        refusing.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var port = ((System.Net.IPEndPoint)refusing.LocalEndPoint!).Port;
         var dataDir = Directory.CreateTempSubdirectory("wecompany-test-").FullName;
         var environment = new Dictionary<string, string>
         {
