@@ -11,7 +11,7 @@ namespace WeCompany.Cluster.Tests;
 
 /// <summary>
 /// A server process SIGKILLed during a burst of events and started again on the same data folder (SQLite): every
-/// committed event reaches the receiver, and only what was in flight at the kill may arrive a second time, with the
+/// committed event reaches the receiver, and only what was leased to the node at the kill may arrive a second time, with the
 /// same Webhook-Id and body (a receiver drops it by that idempotency key).
 /// </summary>
 public sealed class WebhookCrashTests(Xunit.Abstractions.ITestOutputHelper output)
@@ -21,7 +21,7 @@ public sealed class WebhookCrashTests(Xunit.Abstractions.ITestOutputHelper outpu
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
 
     [Fact]
-    public async Task AKilledNodeLosesNoEventAndResendsAtMostWhatWasInFlight()
+    public async Task AKilledNodeLosesNoEventAndResendsAtMostWhatItHadLeased()
     {
         var folder = Directory.CreateTempSubdirectory("wecompany-webhooks-").FullName;
         // A few milliseconds per answer: deliveries are in flight when the kill comes.
@@ -107,7 +107,8 @@ public sealed class WebhookCrashTests(Xunit.Abstractions.ITestOutputHelper outpu
             $"delivery rows {deliveries}, requests received {received.Count}, distinct events {distinct.Count}");
         Assert.All(acknowledged, id => Assert.Contains(id, meetingIds));
         Assert.Equal(deliveries, distinct.Count);
-        Assert.InRange(received.Count - distinct.Count, 0, MaxInFlight);
+        // Rows leased to the node (being sent, answered but not yet recorded, or waiting) are at most twice the request slots.
+        Assert.InRange(received.Count - distinct.Count, 0, 2 * MaxInFlight);
         Assert.All(distinct.Where(g => g.Count() > 1), g => Assert.Single(g.Select(r => Convert.ToBase64String(r.Body)).Distinct()));
         Directory.Delete(folder, recursive: true);
     }

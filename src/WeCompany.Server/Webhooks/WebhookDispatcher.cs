@@ -6,12 +6,13 @@ using WeCompany.Server.Diagnostics;
 namespace WeCompany.Server.Webhooks;
 
 /// <summary>
-/// The delivery worker, one per node. Its loop (one task) finds endpoints with due deliveries, leases as many as the
-/// endpoint has free request slots on this node, and starts one send task per lease; each send queues its outcome
-/// and wakes the loop, which writes all outcomes that came in one transaction before it claims again (one commit per
-/// round, not per event: the store's commits are what a busy server runs out of first). A slow or dead endpoint only ever holds its own slots, so it delays no other endpoint and no
-/// request of the server. In a cluster every node runs one: leases make each delivery go out from one node, and a
-/// lease left by a node that died expires and is taken over.
+/// The delivery worker, one per node. Its loop (one task) runs rounds: each round is one store transaction that
+/// records the outcomes of finished requests and leases due deliveries (one commit per round, not per event: the
+/// store's commits are what a busy server runs out of first). Each endpoint has a lane here: up to
+/// MaxConcurrentPerEndpoint senders, and leased rows waiting for a sender (up to as many again), so a sender that
+/// finishes takes the next row at once instead of waiting for the next round. A slow or dead endpoint only ever holds
+/// its own lane, so it delays no other endpoint and no request of the server. In a cluster every node runs one: leases
+/// make each delivery go out from one node, and a lease left by a node that died expires and is taken over.
 /// </summary>
 public sealed partial class WebhookDispatcher : BackgroundService
 {
@@ -25,8 +26,10 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookDispatcher> _logger;
     private readonly string _node;
+    // Leased rows not yet recorded, per endpoint (waiting, being sent, or answered and waiting for the next round).
     private readonly ConcurrentDictionary<long, int> _inFlight = new();
-    // Bounded by the requests in flight: a send adds one outcome, and the loop removes it before claiming again.
+    private readonly ConcurrentDictionary<long, Lane> _lanes = new();
+    // Bounded by the leased rows: a send adds one outcome, and the next round removes it.
     private readonly ConcurrentQueue<(long EndpointId, DeliveryOutcome Outcome)> _outcomes = new();
     private readonly Counter _delivered;
     private readonly Counter _failedAttempts;
@@ -74,6 +77,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
                 {
                     nextPrune = _time.GetUtcNow() + PruneInterval;
                     await _store.PruneAsync((_time.GetUtcNow() - TimeSpan.FromDays(_options.RetentionDays)).ToUnixTimeMilliseconds(), stoppingToken);
+                    // Twice a lease after the delete: no row of the endpoint can still be leased or being recorded.
+                    await _store.PurgeDeletedAsync((_time.GetUtcNow() - 2 * Lease).ToUnixTimeMilliseconds(), stoppingToken);
                 }
                 if (_time.GetUtcNow() >= nextCount)
                 {
@@ -136,7 +141,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
             // Slots of the outcomes being written are free again once the round commits.
             var finishing = batch.CountBy(b => b.EndpointId).ToDictionary(p => p.Key, p => p.Value);
             leased = await _store.RoundAsync(batch.ConvertAll(b => b.Outcome), _node, now.ToUnixTimeMilliseconds(), (now + Lease).ToUnixTimeMilliseconds(),
-                id => _options.MaxConcurrentPerEndpoint - _inFlight.GetValueOrDefault(id) + finishing.GetValueOrDefault(id), ct);
+                id => MaxLeasedPerEndpoint - _inFlight.GetValueOrDefault(id) + finishing.GetValueOrDefault(id), ct);
         }
         catch
         {
@@ -164,10 +169,60 @@ public sealed partial class WebhookDispatcher : BackgroundService
             var previous = endpoint.PreviousSecret is not null && endpoint.PreviousSecretUntil > now.ToUnixTimeMilliseconds() ? endpoint.PreviousSecret : null;
             var target = new WebhookTarget(endpoint.Id, url, endpoint.Secret, previous);
             _inFlight.AddOrUpdate(endpoint.Id, claimed.Count, (_, n) => n + claimed.Count);
-            Interlocked.Add(ref _sending, claimed.Count);
-            foreach (var delivery in claimed)
+            var lane = _lanes.GetOrAdd(endpoint.Id, static _ => new Lane());
+            var senders = 0;
+            lock (lane)
             {
-                _ = DeliverAsync(target, delivery, ct);
+                foreach (var delivery in claimed)
+                {
+                    lane.Ready.Enqueue((target, delivery));
+                }
+                while (lane.Senders < _options.MaxConcurrentPerEndpoint && senders < lane.Ready.Count)
+                {
+                    lane.Senders++;
+                    senders++;
+                }
+            }
+            for (var i = 0; i < senders; i++)
+            {
+                _ = SendLaneAsync(lane, ct);
+            }
+        }
+    }
+
+    // Leased rows per endpoint and node: a sender for each slot and one waiting row behind it.
+    private int MaxLeasedPerEndpoint => 2 * _options.MaxConcurrentPerEndpoint;
+
+    /// <summary>An endpoint's rows leased to this node and waiting for a sender, and how many senders run. Guarded by its own lock.</summary>
+    private sealed class Lane
+    {
+        public readonly Queue<(WebhookTarget Target, ClaimedDelivery Delivery)> Ready = new();
+        public int Senders;
+    }
+
+    /// <summary>One sender of a lane: sends waiting rows one after another until none is left, then ends.</summary>
+    private async Task SendLaneAsync(Lane lane, CancellationToken ct)
+    {
+        await Task.Yield();
+        while (true)
+        {
+            (WebhookTarget Target, ClaimedDelivery Delivery) next;
+            lock (lane)
+            {
+                if (ct.IsCancellationRequested || !lane.Ready.TryDequeue(out next))
+                {
+                    lane.Senders--;
+                    return;
+                }
+            }
+            Interlocked.Increment(ref _sending);
+            try
+            {
+                await DeliverAsync(next.Target, next.Delivery, ct);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _sending);
             }
         }
     }
@@ -177,7 +232,6 @@ public sealed partial class WebhookDispatcher : BackgroundService
         var queued = false;
         try
         {
-            await Task.Yield();
             var attempt = await _sender.SendAsync(target, delivery.EventId, delivery.Body, ct);
             _outcomes.Enqueue((target.EndpointId, Outcome(target, delivery, attempt)));
             queued = true;
@@ -232,11 +286,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         }
     }
 
-    private void Release(long endpointId)
-    {
-        _inFlight.AddOrUpdate(endpointId, 0, (_, n) => n - 1);
-        Interlocked.Decrement(ref _sending);
-    }
+    private void Release(long endpointId) => _inFlight.AddOrUpdate(endpointId, 0, (_, n) => n - 1);
 
     /// <summary>
     /// The wait after failed attempt <paramref name="attempts"/> (1-based): RetryInitialSeconds doubled per attempt,

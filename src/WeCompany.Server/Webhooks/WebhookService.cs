@@ -97,7 +97,7 @@ public sealed partial class WebhookService(WebhookStore store, IOptions<WebhookO
 
     public async Task<Result<Nothing>> DeleteAsync(long adminId, long id, CancellationToken ct)
     {
-        if (!await store.DeleteEndpointAsync(id, ct))
+        if (!await store.DeleteEndpointAsync(id, Now, ct))
         {
             return NotFound();
         }

@@ -31,14 +31,14 @@ public sealed class WebhookStore(Database database)
     {
         await using var connection = await database.OpenAsync(ct);
         return await connection.QuerySingleOrDefaultAsync<WebhookEndpointRecord>(new CommandDefinition(
-            $"SELECT {EndpointColumns} FROM webhook_endpoints WHERE id = @id", new { id }, cancellationToken: ct));
+            $"SELECT {EndpointColumns} FROM webhook_endpoints WHERE id = @id AND deleted_at IS NULL", new { id }, cancellationToken: ct));
     }
 
     public async Task<IReadOnlyList<WebhookEndpointRecord>> ListEndpointsAsync(CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         return (await connection.QueryAsync<WebhookEndpointRecord>(new CommandDefinition(
-            $"SELECT {EndpointColumns} FROM webhook_endpoints ORDER BY id", cancellationToken: ct))).AsList();
+            $"SELECT {EndpointColumns} FROM webhook_endpoints WHERE deleted_at IS NULL ORDER BY id", cancellationToken: ct))).AsList();
     }
 
     /// <summary>Writes the endpoint's URL, events, enabled flag and description; null when it does not exist.</summary>
@@ -47,7 +47,7 @@ public sealed class WebhookStore(Database database)
         await using var connection = await database.OpenAsync(ct);
         return await connection.QuerySingleOrDefaultAsync<WebhookEndpointRecord>(new CommandDefinition(
             "UPDATE webhook_endpoints SET url = @url, description = @description, events = @events, enabled = @enabled, updated_at = @now " +
-            $"WHERE id = @id RETURNING {EndpointColumns}",
+            $"WHERE id = @id AND deleted_at IS NULL RETURNING {EndpointColumns}",
             new { id, url, description, events, enabled, now }, cancellationToken: ct));
     }
 
@@ -57,23 +57,44 @@ public sealed class WebhookStore(Database database)
         await using var connection = await database.OpenAsync(ct);
         return await connection.QuerySingleOrDefaultAsync<WebhookEndpointRecord>(new CommandDefinition(
             "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = @previousUntil, secret = @secret, " +
-            $"secret_rotated_at = @now, updated_at = @now WHERE id = @id RETURNING {EndpointColumns}",
+            $"secret_rotated_at = @now, updated_at = @now WHERE id = @id AND deleted_at IS NULL RETURNING {EndpointColumns}",
             new { id, secret, previousUntil, now }, cancellationToken: ct));
     }
 
-    /// <summary>Deletes the endpoint and its deliveries (pending ones are never sent); false when it does not exist.</summary>
-    public async Task<bool> DeleteEndpointAsync(long id, CancellationToken ct)
+    /// <summary>
+    /// Deletes the endpoint: it leaves the API and gets no new deliveries at once; its rows (pending ones are never sent)
+    /// are removed by <see cref="PurgeDeletedAsync"/> later. False when it does not exist.
+    /// </summary>
+    public async Task<bool> DeleteEndpointAsync(long id, long now, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE webhook_endpoints SET enabled = @disabled, deleted_at = @now WHERE id = @id AND deleted_at IS NULL",
+            new { id, now, disabled = false }, cancellationToken: ct)) > 0;
+    }
+
+    /// <summary>
+    /// Removes endpoints deleted before <paramref name="before"/> with all their rows. By then none of their rows is
+    /// leased (nothing new is leased for a deleted endpoint, and a lease is shorter than the wait), so this takes no
+    /// row lock a worker round holds.
+    /// </summary>
+    public async Task<int> PurgeDeletedAsync(long before, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM webhook_deliveries WHERE endpoint_id = @id", new { id }, transaction, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM webhook_delivery_history WHERE endpoint_id = @id", new { id }, transaction, cancellationToken: ct));
-        var deleted = await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM webhook_endpoints WHERE id = @id", new { id }, transaction, cancellationToken: ct));
+        var ids = (await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT id FROM webhook_endpoints WHERE deleted_at < @before", new { before }, transaction, cancellationToken: ct))).AsList();
+        foreach (var id in ids)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM webhook_deliveries WHERE endpoint_id = @id", new { id }, transaction, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM webhook_delivery_history WHERE endpoint_id = @id", new { id }, transaction, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM webhook_endpoints WHERE id = @id", new { id }, transaction, cancellationToken: ct));
+        }
         await transaction.CommitAsync(ct);
-        return deleted > 0;
+        return ids.Count;
     }
 
     /// <summary>The endpoint's newest deliveries first, unfinished and finished together.</summary>
@@ -175,7 +196,8 @@ public sealed class WebhookStore(Database database)
     /// </summary>
     private static async Task FinishAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<DeliveryOutcome> outcomes, string node, long now, CancellationToken ct)
     {
-        foreach (var o in outcomes)
+        // In id order, as claims lock rows: two transactions that lock several rows then never wait on each other in a circle.
+        foreach (var o in outcomes.OrderBy(o => o.Id))
         {
             var parameters = new { o.Id, node, o.Status, o.Error, o.LatencyMs, next = o.NextAttemptAt, now,
                 state = o.Delivered ? WebhookDeliveryStates.Delivered : WebhookDeliveryStates.Failed };

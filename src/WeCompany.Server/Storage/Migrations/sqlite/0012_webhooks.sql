@@ -13,7 +13,10 @@ CREATE TABLE webhook_endpoints (
     enabled               INTEGER NOT NULL,
     created_by            INTEGER NOT NULL,
     created_at            BIGINT  NOT NULL,
-    updated_at            BIGINT  NOT NULL
+    updated_at            BIGINT  NOT NULL,
+    -- Set by DELETE: the endpoint is gone from the API and disabled at once; the worker removes it and its rows
+    -- later, once nothing of it can still be in flight (deleting rows the worker may be finishing could deadlock).
+    deleted_at            BIGINT
 );
 
 -- The outbox: one row per event and endpoint, inserted in the same transaction as the change it reports (so a
