@@ -125,11 +125,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     /// </summary>
     private async Task RoundAsync(CancellationToken ct)
     {
-        var batch = new List<(long EndpointId, DeliveryOutcome Outcome)>();
-        while (_outcomes.TryDequeue(out var item))
-        {
-            batch.Add(item);
-        }
+        var batch = DrainOutcomes();
         var now = _time.GetUtcNow();
         if (batch.Count == 0 && !await _store.AnyDueAsync(now.ToUnixTimeMilliseconds(), ct))
         {
@@ -274,16 +270,22 @@ public sealed partial class WebhookDispatcher : BackgroundService
     /// <summary>Writes the outcomes still queued (at shutdown, after the last sends ended).</summary>
     private async Task WriteOutcomesAsync(CancellationToken ct)
     {
-        var batch = new List<(long EndpointId, DeliveryOutcome Outcome)>();
-        while (_outcomes.TryDequeue(out var item))
-        {
-            batch.Add(item);
-        }
+        var batch = DrainOutcomes();
         if (batch.Count > 0)
         {
             await _store.FinishAsync(batch.ConvertAll(b => b.Outcome), _node, _time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
             batch.ForEach(b => Release(b.EndpointId));
         }
+    }
+
+    private List<(long EndpointId, DeliveryOutcome Outcome)> DrainOutcomes()
+    {
+        var batch = new List<(long EndpointId, DeliveryOutcome Outcome)>();
+        while (_outcomes.TryDequeue(out var item))
+        {
+            batch.Add(item);
+        }
+        return batch;
     }
 
     private void Release(long endpointId) => _inFlight.AddOrUpdate(endpointId, 0, (_, n) => n - 1);
